@@ -1,0 +1,3 @@
+from regioindeling.cli import main
+
+main()
