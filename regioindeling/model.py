@@ -48,7 +48,7 @@ class Unit:
     y: float
     pc4s: tuple[str, ...]
     facilities: dict[str, int] = field(default_factory=dict)
-    # Estimated pupils (po + vo) of this unit per current SWV code, for the disruption measures.
+    # Estimated po pupils per current po SWV code, and vo pupils per current vo SWV code (disruption measures).
     current_po: dict[str, float] = field(default_factory=dict)
     current_vo: dict[str, float] = field(default_factory=dict)
 
