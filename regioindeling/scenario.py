@@ -50,6 +50,9 @@ class Facilities(_Section):
     required: list[Literal["sbo", "so", "vso", "pro"]] = Field(
         default_factory=lambda: list(FACILITY_TYPES),
         description="Facility types every SWV must contain; so/vso sites count for both so and vso.")
+    exempt_absent: bool = Field(
+        True, description="A required type with no site anywhere in a jeugdregio is not required of that "
+        "jeugdregio's SWVs (no indeling inside the jeugdregio can provide it; e.g. Utrecht West has no so/vso).")
 
 
 class Size(_Section):
