@@ -133,6 +133,7 @@ def resolve_locks(us: UnitSet, scenario: Scenario) -> tuple[dict[str, dict], dic
                         "remove the pair or use a finer unit level")
                 elif jz_of[x] == jz_of[y]:
                     slot(jz_of[x])["apart"].append((x, y))
+    _check_lock_contradictions(us, by_name, lk)
     for code in lk.keep_current_whole:
         units = _current_members(us, code)
         if not units:
@@ -141,6 +142,45 @@ def resolve_locks(us: UnitSet, scenario: Scenario) -> tuple[dict[str, dict], dic
         if not cross(units, f"keep_current_whole {code}"):
             slot(jz_of[units[0]])["whole"].append((code, units))
     return per, bad
+
+
+def _check_lock_contradictions(us: UnitSet, by_name: dict[str, list[str]], lk) -> None:
+    """Locks that contradict each other are bad input (no data can satisfy them): raise one InputError."""
+    parent: dict[str, str] = {}
+
+    def find(a: str) -> str:
+        parent.setdefault(a, a)
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    def union(a: str, b: str) -> None:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+
+    for units in by_name.values():
+        for u in units[1:]:
+            union(units[0], u)
+    for g in lk.together:
+        units = [u for c in g for u in _units_of_code(us, c, "locks.together")]
+        for u in units[1:]:
+            union(units[0], u)
+    for a, b in lk.apart:
+        for x in _units_of_code(us, a, "locks.apart"):
+            for y in _units_of_code(us, b, "locks.apart"):
+                if find(x) == find(y):
+                    raise InputError("scenario", f"units {a} and {b} are kept apart (locks.apart) but also together "
+                                     "(locks.together or one pin name)", "remove one of the two locks", field="locks")
+    name_of: dict[str, str] = {}
+    for name, units in sorted(by_name.items()):
+        root = find(units[0])
+        if root in name_of and name_of[root] != name:
+            raise InputError("scenario", f"pins '{name_of[root]}' and '{name}' are joined by locks.together, but "
+                             "different pin names mean different SWVs", "remove the together group or use one pin "
+                             "name", field="locks")
+        name_of[root] = name
 
 
 def _locks_for(spec: dict | None, index: dict[str, int]) -> Locks:

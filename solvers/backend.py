@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
 import time
 from dataclasses import dataclass
 
@@ -16,12 +19,34 @@ class RunResult:
     seconds: float
 
 
+@contextlib.contextmanager
+def _quiet_stdout():
+    try:
+        sys.stdout.flush()
+        fd = os.dup(1)
+    except (OSError, ValueError):
+        yield
+        return
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 1)
+            yield
+    finally:
+        os.dup2(fd, 1)
+        os.close(fd)
+
+
 class _WarmHiGHS(pulp.HiGHS):
     """pulp.HiGHS plus a warm start: passes the variables' current values to HiGHS before the run."""
 
     def __init__(self, warm: bool, **kw):
         super().__init__(**kw)
         self._warm = warm
+
+    def createAndConfigureSolver(self, lp):
+        # HiGHS prints a copyright banner on stdout when the first Highs() is made; keep stdout clean for --json.
+        with _quiet_stdout():
+            super().createAndConfigureSolver(lp)
 
     def callSolver(self, lp):
         if self._warm:

@@ -38,7 +38,7 @@ def assignment_vars(prob: pulp.LpProblem, inst: Instance) -> ModelVars:
         mem = sorted(region)
         members[j] = mem
         for i in mem:
-            x[i, j] = pulp.LpVariable(f"x_{i}_{j}", cat=pulp.LpBinary)
+            x[i, j] = prob.add_variable(f"x_{i}_{j}", 0, 1, cat=pulp.LpBinary)
             hubs_of[i].append(j)
     for i in hubs_of:
         hubs_of[i].sort()
@@ -136,8 +136,8 @@ def disruption_terms(prob, inst: Instance, v: ModelVars):
             terms = [(i, inst.current[i][key]) for i in us if (i, j) in v.x]
             if not terms:
                 continue
-            z = pulp.LpVariable(f"z_{len(v.z)}", cat=pulp.LpBinary)
-            m = pulp.LpVariable(f"m_{len(v.m)}", lowBound=0)
+            z = prob.add_variable(f"z_{len(v.z)}", 0, 1, cat=pulp.LpBinary)
+            m = prob.add_variable(f"m_{len(v.m)}", 0, None)
             v.z[key, j], v.m[key, j] = z, m
             prob += m <= pulp.lpSum(p * v.x[i, j] for i, p in terms), f"keep_{key}_{j}"
             prob += m <= total[key] * z, f"succ_{key}_{j}"

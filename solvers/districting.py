@@ -7,6 +7,7 @@ call :meth:`Districting.solve`.
 
 from __future__ import annotations
 
+import itertools
 import time
 from dataclasses import dataclass, field
 from typing import Sequence
@@ -219,6 +220,9 @@ def _extract(v: constraints.ModelVars, inst: Instance) -> list[int]:
     return hub_of
 
 
+_CUT_IDS = itertools.count()
+
+
 def separator_cuts(inst: Instance, v: constraints.ModelVars, hub_of: list[int], prob) -> int:
     """Add x[i, j] <= sum_{k in C} x[k, j] for every unit i in a piece of j's SWV cut off from j (C a minimal
     separator within the units j may serve). Returns the number of cuts added."""
@@ -246,7 +250,7 @@ def separator_cuts(inst: Instance, v: constraints.ModelVars, hub_of: list[int], 
                         stack.append(w)
             cut = sorted(k for k in sep if any(w in seen for w in nb[k]))
             for i in sorted(comp):
-                prob += v.x[i, j] <= pulp.lpSum(v.x[k, j] for k in cut), f"sep_{i}_{j}_{len(prob.constraints)}"
+                prob += v.x[i, j] <= pulp.lpSum(v.x[k, j] for k in cut), f"sep_{i}_{j}_{next(_CUT_IDS)}"
                 added += 1
     return added
 
