@@ -92,6 +92,10 @@ def _list(codes, n: int = 8) -> str:
     return head + (f" and {len(codes) - n} more" if len(codes) > n else "")
 
 
+def _n(k: int, word: str) -> str:
+    return f"{k} {word}" if k == 1 else f"{k} {word}s"
+
+
 def _groups(labels: np.ndarray, n: int) -> list[np.ndarray]:
     """Row indices per label 0..n-1 (labels < 0 are skipped)."""
     order = np.argsort(labels, kind="stable")
@@ -203,15 +207,15 @@ class _Evaluator:
         unknown = sorted(c for c in a if c not in by_code)
         if unknown:
             self.add("assignment", None, unknown,
-                     f"{len(unknown)} assigned codes are not units of this indeling: {_list(unknown)} "
+                     f"{_n(len(unknown), 'assigned code')} not units of this indeling: {_list(unknown)} "
                      "(a GM code whose gemeente is split into PC4 areas, or a PC4 of a gemeente kept whole?)")
         blank = sorted(c for c, s in a.items() if c in by_code and (not isinstance(s, str) or not s.strip()))
         if blank:
-            self.add("assignment", None, blank, f"{len(blank)} units have an empty SWV id: {_list(blank)}")
+            self.add("assignment", None, blank, f"{_n(len(blank), 'unit')} with an empty SWV id: {_list(blank)}")
         missing = sorted(c for c in us.codes if c not in a)
         if missing:
             self.add("assignment", None, missing,
-                     f"{len(missing)} units are not assigned to any SWV: {_list(missing)}")
+                     f"{_n(len(missing), 'unit')} not assigned to any SWV: {_list(missing)}")
         valid = {c: s for c, s in a.items() if c in by_code and isinstance(s, str) and s.strip()}
         self.swv_ids = sorted(set(valid.values()))
         sid = {s: i for i, s in enumerate(self.swv_ids)}
@@ -245,7 +249,7 @@ class _Evaluator:
                 out = [units[i].code for i in mem if units[i].jeugdregio != main]
                 others = sorted(set(pupils) - {main})
                 self.add("jeugdregio", s, out,
-                         f"SWV {s} spans {len(pupils)} jeugdregio's: mostly {main}, but {len(out)} units lie in "
+                         f"SWV {s} spans {len(pupils)} jeugdregio's: mostly {main}, but {_n(len(out), 'unit')} lie in "
                          f"{', '.join(others)}: {_list(sorted(out))}")
 
     def _contiguity(self) -> None:
@@ -277,7 +281,7 @@ class _Evaluator:
                 parts = sorted(comp.values(), key=lambda m: (-sum(us.units[i].pupils for i in m), us.codes[m[0]]))
                 cut = sorted(c for m in parts[1:] for c in self.codes_of(m))
                 self.add("contiguity", s, cut,
-                         f"SWV {s} falls into {len(comp)} separate pieces; {len(cut)} units are cut off from its "
+                         f"SWV {s} falls into {len(comp)} separate pieces; {_n(len(cut), 'unit')} cut off from its "
                          f"main part{'' if ferry else ' (ferry links not counted)'}: {_list(cut)}")
 
     # ------------------------------------------------------------------ hubs and travel
@@ -312,7 +316,7 @@ class _Evaluator:
                 bad = sorted(set(self.codes_of(self.row_unit[far])))
                 worst = far[np.argmax(self.row_km[far])]
                 self.add("travel", s, bad,
-                         f"SWV {s}: {len(bad)} units have PC4 centres farther than {limit:g} km from hub "
+                         f"SWV {s}: {_n(len(bad), 'unit')} with PC4 centres farther than {limit:g} km from hub "
                          f"{self.us.codes[h]} (farthest PC4 {self.us.pc4.pc4.iat[worst]} at "
                          f"{self.row_km[worst]:.1f} km): {_list(bad)}")
 
@@ -349,7 +353,7 @@ class _Evaluator:
                     bad = sorted(set(self.codes_of(self.row_unit[far])))
                     worst = float(np.max(self.row_fac_km[t][far]))
                     self.add("facility_distance", s, bad,
-                             f"SWV {s}: {len(bad)} units have PC4 centres farther than {limit:g} km from the nearest "
+                             f"SWV {s}: {_n(len(bad), 'unit')} with PC4 centres farther than {limit:g} km from the nearest "
                              f"{t} site in the SWV (worst {'none in the SWV' if not np.isfinite(worst) else f'{worst:.1f} km'}): "
                              f"{_list(bad)}")
         self.per_pc4 = pd.DataFrame({
