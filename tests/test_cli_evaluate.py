@@ -95,3 +95,13 @@ def test_real_baselines_print_kpis_and_violations(name, capsys):
         assert "spans 2 jeugdregio's" in out
     else:
         assert "spans" not in out and "separate pieces" not in out  # no jeugdregio or contiguity violation
+
+
+def test_report_command(data_dir, tmp_path, capsys):
+    f = csv(tmp_path, "ok.csv", {"GM0001": "A", "GM0002": "B"})
+    out = tmp_path / "r" / "report.html"
+    code, _, _ = run(capsys, "report", "--gemeente", "GM0001", "--proposal", f, "--out", out, "--data", data_dir)
+    assert code == 0 and "Eerstedorp" in out.read_text(encoding="utf-8")
+    code, _, err = run(capsys, "report", "--gemeente", "GM0999", "--proposal", f, "--out", tmp_path / "x.html",
+                       "--data", data_dir)
+    assert code == 2 and "unknown gemeente 'GM0999'" in err and not (tmp_path / "x.html").exists()
