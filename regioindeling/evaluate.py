@@ -541,20 +541,25 @@ class _Evaluator:
         out = []
         order = np.argsort(gm, kind="stable")
         bounds = np.flatnonzero(np.r_[True, gm[order][1:] != gm[order][:-1], True])
+        cur_po_all = pc.swv_po.to_numpy(dtype=object)
+        cur_vo_all = pc.swv_vo.to_numpy(dtype=object)
+        jz_all = pc.jeugdregio.to_numpy(dtype=object)
+
+        def shares(labels, w) -> dict:
+            acc: dict[str, float] = {}
+            for k, v in zip(labels, w):
+                acc[k] = acc.get(k, 0.0) + float(v)
+            tot = sum(acc.values())
+            return {str(k): _r(v / tot if tot > 0 else 0.0, 3)
+                    for k, v in sorted(acc.items(), key=lambda kv: (-kv[1], str(kv[0])))}
+
         for a, b in zip(bounds[:-1], bounds[1:]):
             rows = order[a:b]
             g = gm[rows[0]]
-
-            def shares(labels, w):
-                s = pd.Series(w).groupby(labels).sum()
-                tot = s.sum()
-                s = s / tot if tot > 0 else s * 0
-                return {str(k): _r(v, 3) for k, v in sorted(s.items(), key=lambda kv: (-kv[1], str(kv[0])))}
-
-            cur_po = shares(pc.swv_po.to_numpy()[rows], self.wpo[rows])
-            cur_vo = shares(pc.swv_vo.to_numpy()[rows], self.wvo[rows])
+            cur_po = shares(cur_po_all[rows], self.wpo[rows])
+            cur_vo = shares(cur_vo_all[rows], self.wvo[rows])
             assigned = rows[self.row_swv[rows] >= 0]
-            new = shares(np.array([self.swv_ids[i] for i in self.row_swv[assigned]], dtype=object), self.w[assigned])
+            new = shares([self.swv_ids[i] for i in self.row_swv[assigned]], self.w[assigned])
             w = self.w[rows]
             further = {}
             for t in FACILITY_TYPES:
@@ -562,7 +567,7 @@ class _Evaluator:
                 worse = self.row_fac_km[t][rows] > self.row_today_km[t][rows] + FURTHER_TOLERANCE_KM
                 further[t] = _r(wt[worse].sum(), 1)
             out.append({
-                "gemeente": g, "name": names.get(g, g), "jeugdregio": pc.jeugdregio.to_numpy()[rows[0]],
+                "gemeente": g, "name": names.get(g, g), "jeugdregio": jz_all[rows[0]],
                 "pupils_po": _r(self.wpo[rows].sum(), 1), "pupils_vo": _r(self.wvo[rows].sum(), 1),
                 "swv_po_today": cur_po, "swv_vo_today": cur_vo, "swv_proposed": new,
                 "swv_proposed_names": {s: self.swv_names.get(s, s) for s in new},
