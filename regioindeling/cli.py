@@ -24,6 +24,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "regioindeling.commands.data",
     "regioindeling.commands.diagnose",
     "regioindeling.commands.solve",
+    "regioindeling.commands.evaluate",
 )
 
 for _name in COMMAND_MODULES:
