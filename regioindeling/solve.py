@@ -299,7 +299,7 @@ def solve(ds, scenario: Scenario, jeugdregios: list[str] | None = None, units: U
     reports = [_report(by_jz[jz], results[jz]) for jz in wanted]
     proposal = _proposal(ds, scenario, us, wanted, results, reports)
     national = _national(reports, time.perf_counter() - t0)
-    evaluation = _evaluate(ds, proposal, scenario, us)
+    evaluation = _evaluate(ds, proposal, scenario, us, set(wanted))
     infeas = [r.message for r in reports if r.status in ("infeasible", "failed") and r.message]
     return SolveResult(proposal, evaluation, reports, national, infeas)
 
@@ -337,12 +337,31 @@ def _proposal(ds, scenario, us, wanted, results, reports) -> Proposal:
                     name=scenario.name, scenario=scenario.to_dict(), solver=solver, data_version=ds.version)
 
 
-def _evaluate(ds, proposal: Proposal, scenario: Scenario, us: UnitSet):
+def _evaluate(ds, proposal: Proposal, scenario: Scenario, us: UnitSet, wanted: list[str]):
     try:
         from regioindeling.evaluate import evaluate
     except ImportError:  # the evaluator is a separate module; until it exists the solver's own checks stand
         return None
-    return evaluate(ds, proposal, scenario, units=us)
+    ev = evaluate(ds, proposal, scenario, units=us)
+    outside = {u.code for u in us.units if u.jeugdregio not in wanted}
+    if not outside:
+        return ev
+    # A run restricted to some jeugdregio's covers only their units: the others are not "unassigned".
+    from dataclasses import replace
+
+    kept = []
+    for v in ev.violations:
+        if v.constraint == "assignment" and v.swv is None and set(v.units) & outside:
+            units = tuple(u for u in v.units if u not in outside)
+            if not units:
+                continue
+            shown = ", ".join(units[:8]) + (f" and {len(units) - 8} more" if len(units) > 8 else "")
+            v = replace(v, units=units, message=f"{len(units)} unit{'s' if len(units) != 1 else ''} not assigned "
+                        f"to any SWV: {shown}")
+        kept.append(v)
+    ev.violations = kept
+    ev.ok = not kept
+    return ev
 
 
 __all__ = ["JzReport", "SolveResult", "solve", "build_tasks", "FACILITY_TYPES"]

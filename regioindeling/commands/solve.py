@@ -34,7 +34,7 @@ def solve_cmd(
                                                             "(repeatable).")] = None,
     data: DataOption = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the per-jeugdregio reports as JSON.")] = False,
-) -> int:
+) -> None:
     """Merge po and vo SWVs per jeugdregio; exit 0 if every jeugdregio is solved and the evaluator passes the
     proposal, 1 if some jeugdregio is infeasible or the proposal has violations, 2 on bad input."""
     from regioindeling.scenario import load_scenario
@@ -54,14 +54,14 @@ def solve_cmd(
             raise InputError(src, f"unknown jeugdregio '{unknown[0]}'", "use JZ codes of the dataset, e.g. JZ13",
                              field="jeugdregios")
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=err_console, transient=json_out) as bar:
+                  console=err_console, transient=True) as bar:
         n = len(jeugdregio or sc.jeugdregios or ds.jeugdregio_names)
         task = bar.add_task(f"solving {sc.name}", total=n)
 
         def progress(rep) -> None:
             style = _STYLE.get(rep.status, "white")
             if not json_out:
-                bar.console.print(f"[{style}]{rep.jeugdregio} {rep.name}: {rep.status}[/{style}], {rep.n_swvs} SWV, "
+                console.print(f"[{style}]{rep.jeugdregio} {rep.name}: {rep.status}[/{style}], {rep.n_swvs} SWV, "
                                   f"{rep.n_units} units, {rep.seconds:.1f} s"
                                   + (f", gap {rep.gap:.2%}" if rep.gap else "")
                                   + (f" — {rep.message}" if rep.message else ""))
@@ -104,5 +104,5 @@ def solve_cmd(
             for v in ev.violations[:10]:
                 console.print(f"  {v.constraint}: {v.message}")
         console.print(f"wrote {out}" + (f" and {csv}" if csv else ""))
-    bad = res.infeasibilities or (ev is not None and not ev.ok)
-    return 1 if bad else 0
+    if res.infeasibilities or (ev is not None and not ev.ok):
+        raise typer.Exit(1)
