@@ -124,11 +124,21 @@ def repair_contiguity(inst: Instance, hub_of: list[int]) -> list[int] | None:
             opts = [h for h in opts if all(inst.reach[u, h] for u in comp)]
             if not opts:
                 continue
-            h = min(opts, key=lambda h: (float(inst.cost[list(comp), h].sum()), h))
-            for u in comp:
-                out[u] = h
+            opts.sort(key=lambda h: (float(inst.cost[list(comp), h].sum()), h))
+            base = len(_broken(inst, out))
+            for h in opts:  # the cheapest neighbouring SWV that the move does not break
+                trial = list(out)
+                for u in comp:
+                    trial[u] = h
+                if len(_broken(inst, trial)) < base or h == opts[-1]:
+                    out = trial
+                    break
             moved = True
         if not moved:
             return None
     out = _repair_hubs(inst, out)
     return None if inst.violations(out) else out
+
+
+def _broken(inst: Instance, hub_of: list[int]) -> list[str]:
+    return inst.violations(hub_of)
