@@ -46,24 +46,29 @@ class Districting:
     Variables: :math:`x_{ij} \in \{0,1\}` unit i in the SWV whose hub is j; :math:`x_{jj}` = j is a hub
     (Hess). :math:`x_{ij}` exists only if :math:`d_{ij} \le` max_km, :math:`d_{jj} \le` max_km and (with
     contiguity) i is connected to j through units within max_km of j — the travel limit is variable fixing.
-    Disruption: :math:`z_{Pj} \in \{0,1\}` (j's SWV is P's main successor), :math:`m_{Pj} \ge 0` (P's pupils
-    it keeps).
+    Disruption: :math:`z_{Pj} \in \{0,1\}` (j's SWV is P's main successor), :math:`u_{iP} \in [0,1]` (unit i's
+    P-pupils stay with that successor), :math:`w_{iPj}` (= :math:`\min(x_{ij}, z_{Pj})`). :math:`\epsilon` = 0.01 per km is a tie-break so pupil-less units join
+    their nearest hub.
 
     .. math::
-        \min\ & w_t \sum_{ij} c_{ij} x_{ij} + w_d \big(\sum_P Q_P - \sum_{Pj} m_{Pj}\big) + w_n \sum_j x_{jj} \\
+        \min\ & w_t \sum_{ij} c_{ij} x_{ij} + w_d \big(\sum_P Q_P - \sum_{iP} q_{iP} u_{iP}\big) + w_n \sum_j x_{jj}
+              + \epsilon \sum_{ij} d_{ij} x_{ij} \\
         \text{s.t. } & \sum_j x_{ij} = 1 \quad \forall i \qquad x_{ij} \le x_{jj} \quad \forall i \ne j \\
         & \sum_i f_{it} x_{ij} \ge x_{jj} \quad \forall j, t \in T  \quad\text{(dekkend aanbod)} \\
         & L\, x_{jj} \le \sum_i p_i x_{ij} \le U\, x_{jj} \quad \forall j \quad\text{(size)} \\
         & x_{ij} \le \sum_{k \in C} x_{kj} \quad \forall i, j, \text{ every } i\text{-}j \text{ vertex separator } C
           \quad\text{(contiguity)} \\
-        & m_{Pj} \le \sum_i q_{iP} x_{ij},\ m_{Pj} \le Q_P z_{Pj},\ z_{Pj} \le x_{jj},\ \sum_j z_{Pj} \le 1 \\
+        & u_{iP} \le \sum_j w_{iPj},\ w_{iPj} \le x_{ij},\ w_{iPj} \le z_{Pj},\ z_{Pj} \le x_{jj},\
+          \sum_j z_{Pj} \le 1,\ 0 \le u, w \le 1 \\
         & \text{facility distance: } x_{ij} \le \sum_{k \in N_t(i)} x_{kj} \text{ (units with a t-site in reach)} \\
         & \text{locks: } x_{aj} = x_{bj} \text{ (together, same pin, keep current whole)},\
           x_{aj} + x_{bj} \le 1 \text{ (apart, different pins)} \\
         & \text{target: } \sum_j x_{jj} = k
     
-    :math:`Q_P - \max_j m_{Pj}` is exactly the number of P's pupils outside the new SWV keeping most of P, so the
-    disruption term counts pupils whose po (or vo) SWV territory changes; the z/m pair linearises the max.
+    With i in j's SWV, :math:`u_{iP} \le z_{Pj}`, so :math:`Q_P - \sum_i q_{iP} u_{iP}` is at least (and at the
+    optimum exactly) the number of P's pupils outside the new SWV keeping most of P: the disruption term counts
+    pupils whose po (or vo) SWV territory changes. It is computed per jeugdregio, so a current SWV's pieces in
+    other jeugdregio's count as kept by their own local successor (the evaluator counts them all as changed).
     Contiguity: the separator family is exponential, so the model starts with the neighbour separators
     (:math:`C = N(i)`) and adds minimal separators for every disconnected piece of a solution, re-solving until
     every SWV is connected (row generation; the bound of each round is a valid bound). Symmetry is broken by the
@@ -134,11 +139,15 @@ class Districting:
         iterations = 0
         hub_of = None
         last = None
+        # Separator rounds run at a loose gap (their only job is to find the pieces to cut off; their bounds stay
+        # valid); once a round's solution is connected, a final solve at the scenario's gap finishes the job.
+        target_gap = s.gap
+        phase_gap = max(target_gap, 0.01) if s.contiguity else target_gap
         while True:
             left = s.time_limit_s - (time.perf_counter() - t0)
             if start is not None:
                 _set_start(v, inst, start)
-            run = backend.run(prob, s.backend, left, s.gap, s.threads, s.seed, warm=start is not None)
+            run = backend.run(prob, s.backend, left, phase_gap, s.threads, s.seed, warm=start is not None)
             iterations += 1
             last = run
             if run.bound is not None:
@@ -156,8 +165,16 @@ class Districting:
             hub_of = _extract(v, inst)
             cuts = separator_cuts(inst, v, hub_of, prob)
             if not cuts:
+                if phase_gap > target_gap and run.status == "optimal" and time.perf_counter() - t0 < s.time_limit_s:
+                    phase_gap = target_gap
+                    if start is None or inst.objective_of(hub_of)["objective"] < inst.objective_of(start)["objective"]:
+                        start = hub_of
+                    continue
                 break
             fixed = heuristic.repair_contiguity(inst, hub_of)
+            if fixed is not None:
+                left = s.time_limit_s - (time.perf_counter() - t0)
+                fixed = heuristic.improve(inst, fixed, min(2.0, max(0.0, left / 10)))
             if fixed is not None and (start is None or inst.objective_of(fixed)["objective"]
                                       < inst.objective_of(start)["objective"]):
                 start = fixed
@@ -207,9 +224,13 @@ def _set_start(v: constraints.ModelVars, inst: Instance, hub_of: Sequence[int]) 
             if (key, j) in v.z and (key not in best or p > best[key][0]):
                 best[key] = (p, j)
         for (key, j), z in v.z.items():
-            on = key in best and best[key][1] == j
-            z.setInitialValue(1.0 if on else 0.0)
-            v.m[key, j].setInitialValue(kept.get((key, j), 0.0) if on else 0.0)
+            z.setInitialValue(1.0 if key in best and best[key][1] == j else 0.0)
+        for (key, j), m in v.agg.items():
+            m.setInitialValue(kept.get((key, j), 0.0) if key in best and best[key][1] == j else 0.0)
+        for (key, i), u in v.m.items():
+            u.setInitialValue(1.0 if key in best and best[key][1] == hub_of[i] else 0.0)
+        for (key, i, j), w in v.w.items():
+            w.setInitialValue(1.0 if hub_of[i] == j and key in best and best[key][1] == j else 0.0)
 
 
 def _extract(v: constraints.ModelVars, inst: Instance) -> list[int]:
@@ -252,6 +273,19 @@ def separator_cuts(inst: Instance, v: constraints.ModelVars, hub_of: list[int], 
             for i in sorted(comp):
                 prob += v.x[i, j] <= pulp.lpSum(v.x[k, j] for k in cut), f"sep_{i}_{j}_{next(_CUT_IDS)}"
                 added += 1
+            # The piece's whole neighbourhood separates it from every other hub outside it as well: cut those
+            # too, so the next round cannot just move the same enclave to another far hub.
+            ring = {k for u in comp for k in nb[u] if k not in comp}
+            for h in sorted(v.members):
+                if h == j or h in comp or h in ring:
+                    continue
+                inside = [i for i in sorted(comp) if (i, h) in v.x]
+                if not inside:
+                    continue
+                near = [k for k in sorted(ring) if (k, h) in v.x]
+                for i in inside:
+                    prob += v.x[i, h] <= pulp.lpSum(v.x[k, h] for k in near), f"sep_{i}_{h}_{next(_CUT_IDS)}"
+                    added += 1
     return added
 
 

@@ -105,40 +105,107 @@ def warm_start(inst: Instance, given: list[int] | None = None) -> list[int] | No
 
 
 def repair_contiguity(inst: Instance, hub_of: list[int]) -> list[int] | None:
-    """Make a (MIP) solution connected: every piece cut off from its hub joins the adjacent SWV whose hub is
-    nearest (within reach). Returns the repaired assignment if it is valid, else None."""
+    """Make a (MIP) solution connected. In each SWV the piece that best carries it (all required facility types,
+    then the hub, then pupils) stays; every other piece joins the neighbouring SWV that leaves the fewest
+    violations (cheapest first); hubs are then re-chosen. Returns the repaired assignment if valid, else None."""
     from solvers.instance import components
 
+    req = inst.required_types()
     out = list(hub_of)
     for _round in range(inst.n):
         members: dict[int, set[int]] = {}
         for i, j in enumerate(out):
             members.setdefault(j, set()).add(i)
-        pieces = [(j, comp) for j, mem in sorted(members.items()) for comp in components(mem, inst.neighbours)
-                  if j not in comp]
+        pieces = []
+        for lab, mem in sorted(members.items()):
+            comps = components(mem, inst.neighbours)
+            if len(comps) < 2:
+                continue
+            keep = max(range(len(comps)), key=lambda c: (
+                all(any(inst.facilities[t][u] > 0 for u in comps[c]) for t in req), lab in comps[c],
+                float(sum(inst.pupils[u] for u in comps[c])), -min(comps[c])))
+            pieces += [(lab, comps[c]) for c in range(len(comps)) if c != keep]
         if not pieces:
             break
         moved = False
-        for j, comp in pieces:
-            opts = sorted({out[k] for u in comp for k in inst.neighbours[u] if k not in comp and out[k] != j})
-            opts = [h for h in opts if all(inst.reach[u, h] for u in comp)]
+        for lab, comp in pieces:
+            if any(out[u] != lab for u in comp):
+                continue  # an earlier move this round touched it; next round looks again
+            opts = sorted({out[k] for u in comp for k in inst.neighbours[u] if k not in comp and out[k] != lab})
             if not opts:
                 continue
-            opts.sort(key=lambda h: (float(inst.cost[list(comp), h].sum()), h))
+            cu = sorted(comp)
+            opts.sort(key=lambda h: (float(inst.cost[cu, h].sum()), h))
             base = len(_broken(inst, out))
-            for h in opts:  # the cheapest neighbouring SWV that the move does not break
+            best = None
+            for h in opts:
                 trial = list(out)
                 for u in comp:
                     trial[u] = h
-                if len(_broken(inst, trial)) < base or h == opts[-1]:
-                    out = trial
+                score = len(_broken(inst, trial))
+                if best is None or score < best[0]:
+                    best = (score, trial)
+                if score < base:
                     break
+            out = best[1]
             moved = True
         if not moved:
             return None
     out = _repair_hubs(inst, out)
-    return None if inst.violations(out) else out
+    return _dissolve(inst, out)
+
+
+def _dissolve(inst: Instance, out: list[int]) -> list[int] | None:
+    """Merge SWVs that still break a constraint (e.g. lost their only so site) into the neighbouring SWV
+    that leaves the fewest violations, while that helps."""
+    for _round in range(inst.n):
+        broken = inst.violations(out)
+        if not broken:
+            return out
+        members: dict[int, set[int]] = {}
+        for i, j in enumerate(out):
+            members.setdefault(j, set()).add(i)
+        best = None
+        for lab, mem in sorted(members.items()):
+            nbs = sorted({out[k] for u in mem for k in inst.neighbours[u] if out[k] != lab})
+            for h in nbs:
+                trial = [h if x == lab else x for x in out]
+                trial = _repair_hubs(inst, trial)
+                score = (len(inst.violations(trial)), inst.objective_of(trial)["objective"])
+                if best is None or score < best[0]:
+                    best = (score, trial)
+        if best is None or best[0][0] >= len(broken):
+            return None
+        out = best[1]
+    return None
 
 
 def _broken(inst: Instance, hub_of: list[int]) -> list[str]:
     return inst.violations(hub_of)
+
+
+def improve(inst: Instance, hub_of: list[int], seconds: float = 1.0) -> list[int]:
+    """Local search on a valid assignment: move single boundary units to a neighbouring SWV while that keeps
+    every constraint and lowers the objective (first improvement, deterministic order, time-boxed)."""
+    import time
+
+    t_end = time.perf_counter() + seconds
+    out = list(hub_of)
+    val = inst.objective_of(out)["objective"]
+    improved = True
+    while improved and time.perf_counter() < t_end:
+        improved = False
+        for i in range(inst.n):
+            if time.perf_counter() >= t_end:
+                break
+            if out[i] == i:
+                continue
+            for h in sorted({out[k] for k in inst.neighbours[i] if out[k] != out[i]}):
+                trial = list(out)
+                trial[i] = h
+                trial = _repair_hubs(inst, trial)
+                v = inst.objective_of(trial)["objective"]
+                if v < val - 1e-9 and not inst.violations(trial):
+                    out, val, improved = trial, v, True
+                    break
+    return out

@@ -97,6 +97,23 @@ def test_matches_brute_force(seed):
     assert res.gap == pytest.approx(0.0, abs=1e-5)
 
 
+@pytest.mark.parametrize("seed", range(40, 52))
+def test_large_model_variants_match_brute_force(seed, monkeypatch):
+    """The variants used on large models (disaggregated disruption, no neighbour cuts up front) are exact too."""
+    from solvers import constraints
+
+    monkeypatch.setattr(constraints, "AGGREGATED_DISRUPTION_MAX_VARS", 0)
+    monkeypatch.setattr(constraints, "NEIGHBOUR_CUTS_MAX_VARS", 0)
+    d = random_instance(seed, disruption_weight=3.0)
+    want = brute_force(d.instance)
+    res = d.solve()
+    if want is None:
+        assert res.status == "infeasible"
+        return
+    assert res.status == "optimal", res.message
+    assert math.isclose(res.objective, want, rel_tol=1e-6, abs_tol=1e-6), (res.objective, want)
+
+
 @pytest.mark.parametrize("seed", range(30, 40))
 def test_matches_brute_force_without_contiguity_and_with_target(seed):
     d = random_instance(seed, contiguity=False, target_swvs=2, min_pupils=0.0, max_pupils=INF)
