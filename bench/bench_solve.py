@@ -76,6 +76,13 @@ def main(argv: list[str]) -> None:
         national(ds, "hybrid")
     if "pc4" in what:
         national(ds, "pc4", solver={"time_limit_s": 120.0, "gap": 0.01})
+    if "pc4-sample" in what:
+        for jz in ("JZ43", "JZ38", "JZ02"):
+            sc = _scenario("pc4", solver={"time_limit_s": 120.0, "gap": 0.01, "processes": 1})
+            t = time.perf_counter()
+            r = solve(ds, sc, jeugdregios=[jz]).reports[0]
+            print(f"pc4 {jz}: wall {time.perf_counter() - t:.1f} s, {r.status}, n={r.n_units}, {r.n_swvs} SWVs, "
+                  f"gap {r.gap if r.gap is None else f'{r.gap:.2%}'}, peak {_peak_mb():.0f} MB")
     if "resolve" in what:
         resolve(ds, "gemeente", "JZ39")
     if "resolve-pc4" in what:

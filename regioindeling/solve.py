@@ -262,6 +262,11 @@ def solve(ds, scenario: Scenario, jeugdregios: list[str] | None = None, units: U
           progress: Callable[[JzReport], None] | None = None) -> SolveResult:
     """Solve ``scenario`` on ``ds``; ``jeugdregios`` (or ``scenario.jeugdregios``) restricts the run."""
     t0 = time.perf_counter()
+    if scenario.objective.target_swvs_national is not None:
+        # Jeugdregio's are solved independently; a national count would couple them (not built yet).
+        raise InputError("scenario", "objective.target_swvs_national is not supported by the solver yet",
+                         "set exact counts per jeugdregio in objective.target_swvs_per_jeugdregio instead",
+                         field="objective.target_swvs_national")
     us = units if units is not None else UnitSet.for_scenario(ds, scenario)
     wanted = list(jeugdregios or scenario.jeugdregios or us.jeugdregios)
     unknown = sorted(set(wanted) - set(us.jeugdregios))

@@ -19,6 +19,9 @@ class RunResult:
     seconds: float
 
 
+_POOL: dict[str, int | None] = {}
+
+
 @contextlib.contextmanager
 def _quiet_stdout():
     try:
@@ -49,6 +52,13 @@ class _WarmHiGHS(pulp.HiGHS):
             super().createAndConfigureSolver(lp)
 
     def callSolver(self, lp):
+        # HiGHS keeps one global thread pool per process and refuses a run whose "threads" option differs from
+        # it; different scenarios in one process (the app, the tests) may ask for different counts.
+        if _POOL.get("threads") != self.threads:
+            import highspy
+
+            highspy.Highs.resetGlobalScheduler(True)
+            _POOL["threads"] = self.threads
         if self._warm:
             import highspy
 

@@ -206,3 +206,10 @@ def test_cbc_backend_gives_the_same_optimum():
 def test_deterministic_assignment():
     d = random_instance(7, n=7)
     assert d.solve().assignment == random_instance(7, n=7).solve().assignment
+
+
+def test_thread_count_may_change_within_one_process():
+    # HiGHS's global thread pool: a second run with another thread count must still solve.
+    for threads in (1, 2, 1):
+        d = random_instance(5, threads=threads)
+        assert d.solve().status in ("optimal", "infeasible")
