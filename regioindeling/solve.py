@@ -16,7 +16,7 @@ from typing import Callable
 import numpy as np
 
 from regioindeling.errors import InputError
-from regioindeling.model import FACILITY_TYPES, Proposal, facility_types_of, is_gemeente_code, is_pc4_code
+from regioindeling.model import Proposal, facility_types_of, is_gemeente_code, is_pc4_code
 from regioindeling.scenario import Scenario
 from regioindeling.units import UnitSet
 from solvers import Districting, DistrictingResult, Locks, Settings
@@ -369,4 +369,4 @@ def _evaluate(ds, proposal: Proposal, scenario: Scenario, us: UnitSet, wanted: l
     return ev
 
 
-__all__ = ["JzReport", "SolveResult", "solve", "build_tasks", "FACILITY_TYPES"]
+__all__ = ["JzReport", "SolveResult", "solve", "build_tasks"]

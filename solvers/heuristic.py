@@ -1,9 +1,9 @@
 """A fast feasible start for the MIP: the best valid candidate among cheap constructions.
 
-Candidates: a caller's assignment (e.g. the gemeente-level optimum lifted to PC4 units), one SWV for the
-whole region around its best hub, and a greedy split that grows SWVs around facility-complete seeds. Each
-candidate is checked with the instance's own constraint check; the cheapest valid one wins. None is fine:
-the MIP then starts cold.
+Candidates: a caller's assignment, one SWV for the whole region around its best hub, and a greedy split that
+grows SWVs around facility-rich seeds. Each candidate is checked with the instance's own constraint check; the
+cheapest valid one wins. None is fine: the MIP then starts cold. During the contiguity rounds the solver also
+repairs each disconnected MIP solution (:func:`repair_contiguity`) and polishes it (:func:`improve`).
 """
 
 from __future__ import annotations
@@ -57,10 +57,8 @@ def greedy_split(inst: Instance) -> list[int] | None:
         if len(seeds) < k:
             break
         hub_of = [-1] * inst.n
-        frontier = []
         for s in seeds:
             hub_of[s] = s
-            frontier.append(s)
         # grow all SWVs at once, ring by ring (each unit joins the nearest seed among its joined neighbours)
         while True:
             moves = {}
