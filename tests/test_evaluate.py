@@ -126,10 +126,13 @@ def test_travel_limit(ds):
 
 def test_required_facilities():
     ds = small_dataset(schools=[("1001", "sbo"), ("1002", "so/vso"), ("1003", "pro"), ("1005", "sbo"), ("1006", "so")])
-    ev = evaluate(ds, Proposal({"GM0001": "A", "GM0002": "B"}))
+    strict = sc(facilities={"exempt_absent": False})
+    ev = evaluate(ds, Proposal({"GM0001": "A", "GM0002": "B"}), strict)
     v = only(ev, "facility")
     assert [(x.swv, x.units) for x in v] == [("B", ("GM0002",)), ("B", ("GM0002",))]
     assert "no vso" in v[0].message + v[1].message and "no pro" in v[0].message + v[1].message
+    # default facilities.exempt_absent: JZ02 has no vso or pro site at all, so no indeling could give B one
+    assert evaluate(ds, Proposal({"GM0001": "A", "GM0002": "B"})).ok
     ev = evaluate(ds, Proposal({"GM0001": "A", "GM0002": "B"}), sc(facilities={"required": ["sbo", "so"]}))
     assert ev.ok
 
