@@ -52,7 +52,7 @@ def plain_error(exc: BaseException) -> str:
     if isinstance(exc, MemoryError):
         return "out of memory; fix: choose fewer jeugdregios or the gemeente unit level"
     msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return f"the run failed ({type(exc).__name__}: {msg}); fix: check the scenario, or report this with the scenario file"
+    return f"this step failed ({type(exc).__name__}: {msg}); fix: check the input, or report this with the scenario file"
 
 
 def start(kind: str, label: str, total: int, work: Callable[[Job], Any]) -> Job:

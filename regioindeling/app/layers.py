@@ -8,6 +8,7 @@ cache the result per dataset and share it read-only between sessions.
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 from dataclasses import dataclass
 
@@ -16,7 +17,17 @@ import pandas as pd
 import shapely
 from pyproj import Transformer
 
-from regioindeling.geometry import dissolve
+
+
+def safe_dissolve(geoms):
+    """Union of a unit group's polygons. Not ``geometry.dissolve``: its coverage_union returns degenerate,
+    zero-area shapes for these PC4 and gemeente sets (not exact coverages), so a plain union is used here."""
+    geoms = [g for g in geoms if g is not None and not g.is_empty]
+    try:
+        return shapely.union_all(geoms)
+    except shapely.errors.GEOSException:
+        return shapely.union_all(shapely.make_valid(np.array(geoms, dtype=object)), grid_size=1e-6)
+
 
 # Dropping slivers and pinholes (left by dissolving PC4 areas) shrinks the SWV layers five-fold; at 1e-5 deg²
 # (~0.07 km²) nothing a planner can see on a national map is lost.
@@ -68,6 +79,9 @@ def simplify(geoms, tolerance: float, coverage: bool = True) -> np.ndarray:
 
 
 def _round(v):
+    # Tooltips are HTML: escape every string (an uploaded proposal's SWV ids must not inject markup).
+    if isinstance(v, str):
+        return html.escape(v)
     if isinstance(v, (float, np.floating)):
         return round(float(v), 1)
     if isinstance(v, (np.integer,)):
@@ -200,7 +214,7 @@ def proposal_layer(ds, assignment: dict[str, str], swv_rows: list[dict] | None =
         members.setdefault(swv, []).append(unit)
     geo_of = unit_geometries(ds, assignment)
     ids = sorted(members)
-    shapes = [dissolve([geo_of[u] for u in members[s] if geo_of.get(u) is not None]) for s in ids]
+    shapes = [safe_dissolve([geo_of[u] for u in members[s] if geo_of.get(u) is not None]) for s in ids]
     geoms = simplify(shapes, NATIONAL_TOLERANCE if len(ids) > 60 else DETAIL_TOLERANCE, coverage=False)
     colours = colour_index(geoms)
     rows = {r.get("swv_id"): r for r in (swv_rows or [])}

@@ -8,6 +8,7 @@ individually, larger and in strong colours, on top.
 
 from __future__ import annotations
 
+import html
 import json
 
 import folium
@@ -146,13 +147,13 @@ def add_schools(m: folium.Map, points, show_clustered: bool = False, show_facili
     """School sites: bao and vo clustered; sbo, so, vso, so/vso and pro as individual coloured dots."""
     for sector, label in (("bao", "bao school sites (clustered)"), ("vo", "vo school sites (clustered)")):
         sub = points[points.sector == sector]
-        pts = [[float(a), float(b), f"{n} ({sector}, {int(p)} pupils)"]
+        pts = [[float(a), float(b), html.escape(f"{n} ({sector}, {int(p)} pupils)")]
                for a, b, n, p in zip(sub.lat, sub.lon, sub.name, sub.pupils)]
         GridCluster(pts, label, SECTOR_COLOURS[sector], f"{sector} sites", show=show_clustered).add_to(m)
     fac = points[points.sector.isin(FACILITY_SECTORS)]
     fc = {"type": "FeatureCollection", "features": [
         {"type": "Feature", "geometry": {"type": "Point", "coordinates": [float(lo), float(la)]},
-         "properties": {"name": n, "sector": s, "pupils": int(p), "code": c, "colour": SECTOR_COLOURS[s]}}
+         "properties": {"name": html.escape(n), "sector": s, "pupils": int(p), "code": c, "colour": SECTOR_COLOURS[s]}}
         for la, lo, n, s, p, c in zip(fac.lat, fac.lon, fac.name, fac.sector, fac.pupils, fac.code)]}
     folium.GeoJson(
         fc, name="sbo / so / vso / pro sites", show=show_facilities,
@@ -167,7 +168,7 @@ def add_hubs(m: folium.Map, hubs: list[dict], show: bool = True) -> None:
     """Hubs: ``[{"swv_id", "hub", "name", "lat", "lon"}]``."""
     fc = {"type": "FeatureCollection", "features": [
         {"type": "Feature", "geometry": {"type": "Point", "coordinates": [h["lon"], h["lat"]]},
-         "properties": {k: h[k] for k in ("swv_id", "hub", "name")}} for h in hubs]}
+         "properties": {k: html.escape(str(h[k])) for k in ("swv_id", "hub", "name")}} for h in hubs]}
     folium.GeoJson(
         fc, name="Hubs", show=show,
         marker=folium.CircleMarker(radius=7, weight=3, fill=True, fill_opacity=1.0),
