@@ -35,6 +35,12 @@ def at(store_dir) -> AppTest:
     return app
 
 
+def _open(at: AppTest, label: str) -> AppTest:
+    """Switch tabs (only the open tab is built)."""
+    at.session_state["main_tab"] = label
+    return at.run()
+
+
 def _tab(at: AppTest, label: str):
     return next(t for t in at.tabs if t.label == label)
 
@@ -59,7 +65,7 @@ def test_opens_with_national_map_tabs_and_footer(at):
     html = frame.proto.srcdoc
     assert "/app/static/leaflet/leaflet.js" in html and "cdn.jsdelivr" not in html
     for layer in ("s po SWVs", "s vo SWVs", "Jeugdregio borders", "Gemeente borders",
-                  "sbo / so / vso / pro sites", "bao school sites (clustered)", "Legend"):
+                  "sbo / so / vso / pro sites", "Legend"):
         assert layer in html
     assert "PO2001" in html and "JZ01" in html  # real codes in the tooltips' data
     footer = next(c.value for c in at.caption if c.value.startswith("Data version"))
@@ -70,11 +76,12 @@ def test_opens_with_national_map_tabs_and_footer(at):
 def test_focus_on_one_jeugdregio_adds_its_pc4_layer(at):
     at.sidebar.selectbox(key="focus").set_value(SMALL_JZ).run()
     html = at.get("iframe")[0].proto.srcdoc
-    assert f"PC4 in {SMALL_JZ}" in html
+    assert f"PC4 in {SMALL_JZ}" in html and "bao school sites (clustered)" in html
     assert not at.exception
 
 
 def test_today_tab_shows_diagnose_and_crossing_map(at):
+    _open(at, "Today")
     today = _tab(at, "Today")
     assert any("cross a jeugdregio border" in m.value for m in today.markdown)
     assert len(today.dataframe) == 3
@@ -88,6 +95,7 @@ def test_today_tab_shows_diagnose_and_crossing_map(at):
 def test_form_has_every_scenario_field_with_default_and_help(at):
     specs = F.field_specs()
     assert len(specs) >= 25
+    _open(at, "Scenario")
     for spec in specs:
         assert spec.key in at.session_state, spec.key
     assert at.session_state["sc.travel.max_km"] == Scenario().travel.max_km
@@ -97,19 +105,21 @@ def test_form_has_every_scenario_field_with_default_and_help(at):
 
 
 def test_bad_form_value_shows_one_error_line(at):
-    at.text_input(key="sc.locks.pin").set_value("{not json")  # form values travel with the submit
-    at.button(key="FormSubmitter:scenario_form-Run scenario").click().run()
+    _open(at, "Scenario")
+    at.text_input(key="sc.locks.pin").set_value("{not json")
+    at.button(key="run_btn").click().run()
     errors = _errors(at)
     assert len(errors) == 1 and "locks.pin" in errors[0] and "fix:" in errors[0]
     assert not at.exception and "job" not in at.session_state
     at.text_input(key="sc.locks.pin").set_value("{}")
     at.number_input(key="sc.size.min_pupils").set_value(90000)
-    at.button(key="FormSubmitter:scenario_form-Run scenario").click().run()
+    at.button(key="run_btn").click().run()
     errors = _errors(at)
     assert len(errors) == 1 and "min_pupils" in errors[0] and "max_pupils" in errors[0]
 
 
 def test_bad_uploads_show_one_error_each(at):
+    _open(at, "Files")
     cases = [("empty.geojson", b"", "empty"),
              ("bin.geojson", b"\x00\x01\x02binary", "binary"), ("big.csv", b"a" * (50 * 2**20 + 1), "limit")]
     for name, data, expect in cases:
@@ -122,6 +132,7 @@ def test_bad_uploads_show_one_error_each(at):
 
 
 def test_scenario_upload_fills_the_form(at):
+    _open(at, "Files")
     at.file_uploader(key="up_scenario").upload("noord.toml", b'name = "noord"\n[travel]\nmax_km = 27.5\n').run()
     assert not _errors(at)
     assert at.session_state["sc.travel.max_km"] == 27.5 and at.session_state["sc.name"] == "noord"
@@ -130,7 +141,7 @@ def test_scenario_upload_fills_the_form(at):
 def test_store_open_duplicate_delete(at, store_dir):
     store = ScenarioStore(store_dir)
     store.save("plan-a", Scenario(name="plan-a", description="a", travel={"max_km": 30.0}))
-    at.run()
+    _open(at, "Scenarios")
     store_tab = _tab(at, "Scenarios")
     assert list(store_tab.dataframe[0].value.name) == ["plan-a"]
     at.selectbox(key="store_pick").set_value("plan-a")
@@ -149,6 +160,7 @@ def test_store_open_duplicate_delete(at, store_dir):
 def test_sessions_do_not_share_state(store_dir):
     a = AppTest.from_file(APP, default_timeout=120).run()
     b = AppTest.from_file(APP, default_timeout=120).run()
+    _open(a, "Scenario")
     a.number_input(key="sc.travel.max_km").set_value(21.0).run()
     a.sidebar.selectbox(key="focus").set_value(SMALL_JZ).run()
     b.run()
@@ -161,8 +173,9 @@ def test_sessions_do_not_share_state(store_dir):
 
 def _run_default(at: AppTest, jz: str = SMALL_JZ) -> None:
     pytest.importorskip("regioindeling.solve")
+    _open(at, "Scenario")
     at.multiselect(key="sc.jeugdregios").set_value([jz])
-    at.button(key="FormSubmitter:scenario_form-Run scenario").click().run()
+    at.button(key="run_btn").click().run()
     assert not _errors(at), _errors(at)
     _wait_for_job(at)
     assert "result" in at.session_state, _errors(at)
@@ -188,11 +201,13 @@ def test_save_then_compare_and_gemeente_view(at, store_dir):
     assert not _errors(at) and ScenarioStore(store_dir).names() == ["run-one"]
     stored = ScenarioStore(store_dir).open("run-one")
     assert json.loads(stored.proposal_geojson)["type"] == "FeatureCollection"
+    _open(at, "Compare")
     at.selectbox(key="cmp_a").set_value("(current result)")
     at.selectbox(key="cmp_b").set_value("run-one").run()
     table = _tab(at, "Compare").dataframe[0].value
     assert (table["B - A"].dropna() == 0).all()  # the same proposal: no deltas
     gm = next(r["gemeente"] for r in at.session_state["result"]["evaluation"].per_gemeente)
+    _open(at, "Gemeente")
     at.selectbox(key="gm_pick").set_value(gm).run()
     assert any(m.label == "Proposed SWVs" for m in at.metric)
 
@@ -203,6 +218,7 @@ def test_edit_move_is_rechecked_at_once_and_lock_goes_to_the_form(at):
     proposal = res["proposal"]
     if len(proposal.swv_ids()) < 2:
         pytest.skip("the default scenario made one SWV here; nothing to move to")
+    _open(at, "Edit")
     unit = sorted(proposal.assignment)[0]
     other = next(s for s in proposal.swv_ids() if s != proposal.assignment[unit])
     at.selectbox(key="edit_unit").set_value(unit)
@@ -216,6 +232,7 @@ def test_edit_move_is_rechecked_at_once_and_lock_goes_to_the_form(at):
 
 def test_downloads_and_upload_round_trip(at):
     _run_default(at)
+    _open(at, "Files")
     files_tab = _tab(at, "Files")
     buttons = {b.proto.label: b for b in files_tab.get("download_button")}
     assert "Proposal as GeoJSON" in buttons and "Proposal as CSV" in buttons
@@ -231,7 +248,9 @@ def test_downloads_and_upload_round_trip(at):
 
 def test_trade_off_sweep_and_open_a_point(at):
     pytest.importorskip("regioindeling.solve")
+    _open(at, "Scenario")
     at.multiselect(key="sc.jeugdregios").set_value([SMALL_JZ]).run()
+    _open(at, "Trade-off")
     at.selectbox(key="sweep_param").set_value("travel.max_km").run()
     at.text_input(key="sweep_values_travel.max_km").set_value("30, 45").run()
     at.button(key="sweep_run").click().run()

@@ -87,8 +87,10 @@ def build_map(ds, version: str, jeugdregio: str | None, proposal: L.Layer | None
         V.add_polygons(m, diff, V.STYLE["diff"], show=True)
     V.add_polygons(m, lay["gemeente"], V.STYLE["gemeente"], show=jeugdregio is not None, highlight=False)
     V.add_polygons(m, lay["jeugdregio"], V.STYLE["jeugdregio"], show=True, highlight=False)
+    # Nationally only the facility sites (sbo/so/vso/pro, ~1,100) travel with the page; the ~7,500 bao/vo
+    # sites would add half a megabyte, so they come with a jeugdregio focus.
     V.add_schools(m, school_points(version, jeugdregio, ds), show_clustered=False,
-                  show_facilities=jeugdregio is not None)
+                  show_facilities=jeugdregio is not None, clustered=jeugdregio is not None)
     if hubs:
         V.add_hubs(m, hubs)
     legend = [("#111111", "line", "jeugdregio border"), ("#777777", "line", "gemeente border")]

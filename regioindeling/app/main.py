@@ -20,6 +20,7 @@ from regioindeling.model import Proposal
 from regioindeling.store import ScenarioStore
 
 NATIONAL = "(all of the Netherlands)"
+TABS = ["Map", "Today", "Scenario", "Scenarios", "Compare", "Trade-off", "Edit", "Gemeente", "Files"]
 MAP_HEIGHT = 620
 SWEEP_PARAMS = {
     "travel.max_km": ("Max travel distance (km)", "25, 30, 35, 45"),
@@ -300,9 +301,8 @@ def _show_result_summary(res) -> None:
 def page_scenario(ds, specs) -> None:
     job = st.session_state.get("job")
     running = job is not None
-    with st.form("scenario_form", border=False):
-        F.render(st, specs, disabled=running)
-        run = st.form_submit_button("Run scenario", type="primary", disabled=running)
+    F.render(st, specs, disabled=running)
+    run = st.button("Run scenario", type="primary", disabled=running, key="run_btn")
     if run:
         try:
             scenario = F.scenario_from_state(st.session_state, specs)
@@ -311,7 +311,7 @@ def page_scenario(ds, specs) -> None:
         except Exception as exc:  # InputError from the form, or the solver not being importable
             _show_error(exc)
     if running:
-        _job_progress()
+        st.info("Running: progress per jeugdregio in the sidebar. You can keep using the other tabs.")
     res = st.session_state.get("result")
     if res and not running:
         st.subheader(f"Result: {res['source']}")
@@ -458,9 +458,8 @@ def page_sweep(ds, specs) -> None:
             st.session_state["sweep_param_run"] = param
         except Exception as exc:
             _show_error(exc)
-    sweep = st.session_state.get("sweep")
-    if sweep is not None:
-        _sweep_progress()
+    if st.session_state.get("sweep") is not None:
+        st.info("Trade-off running: progress in the sidebar.")
     points = st.session_state.get("sweep_done")
     if points:
         p = st.session_state.get("sweep_param_run", param)
@@ -653,6 +652,9 @@ def main() -> None:
         st.session_state["form_init"] = True
         st.session_state["form_pending"] = F.state_from_scenario(_default_scenario(), specs)
     _apply_pending_form()
+    for spec in specs:  # keep the form's values while its tab is closed (Streamlit drops unrendered widget state)
+        if spec.key in st.session_state:
+            st.session_state[spec.key] = st.session_state[spec.key]
     _collect_job(ds)
     with st.sidebar:
         st.title("regioindeling")
@@ -664,14 +666,23 @@ def main() -> None:
         res = st.session_state.get("result")
         if res:
             st.caption(f"Current proposal: {res['source']} ({len(res['proposal'].swv_ids())} SWVs)")
+        # Progress lives here so it is polled whichever tab is open.
+        if st.session_state.get("job") is not None:
+            _job_progress()
+        if st.session_state.get("sweep") is not None:
+            _sweep_progress()
     flash = st.session_state.pop("flash", None)
     if flash:
         (st.error if flash[0] == "error" else st.success)(flash[1])
-    tabs = st.tabs(["Map", "Today", "Scenario", "Scenarios", "Compare", "Trade-off", "Edit", "Gemeente", "Files"])
+    # Only the open tab is built (on_change="rerun" + .open): the first page shows the map without waiting
+    # for the tables and forms of the other tabs.
+    tabs = st.tabs(TABS, key="main_tab", on_change="rerun")
     pages = [lambda: page_map(ds, focus), lambda: page_today(ds, focus), lambda: page_scenario(ds, specs),
              lambda: page_store(ds, specs), lambda: page_compare(ds, focus), lambda: page_sweep(ds, specs),
              lambda: page_edit(ds, specs), lambda: page_gemeente(ds), lambda: page_files(ds, specs)]
     for tab, page in zip(tabs, pages):
+        if not tab.open:
+            continue
         with tab:
             try:
                 page()

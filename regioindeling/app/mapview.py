@@ -143,9 +143,12 @@ def add_polygons(m: folium.Map, layer: Layer, style: dict | None = None, show: b
     return gj
 
 
-def add_schools(m: folium.Map, points, show_clustered: bool = False, show_facilities: bool = True) -> None:
-    """School sites: bao and vo clustered; sbo, so, vso, so/vso and pro as individual coloured dots."""
+def add_schools(m: folium.Map, points, show_clustered: bool = False, show_facilities: bool = True,
+                clustered: bool = True) -> None:
+    """School sites: bao and vo clustered (if ``clustered``); sbo, so, vso, so/vso and pro as coloured dots."""
     for sector, label in (("bao", "bao school sites (clustered)"), ("vo", "vo school sites (clustered)")):
+        if not clustered:
+            break
         sub = points[points.sector == sector]
         pts = [[float(a), float(b), html.escape(f"{n} ({sector}, {int(p)} pupils)")]
                for a, b, n, p in zip(sub.lat, sub.lon, sub.name, sub.pupils)]
