@@ -299,6 +299,23 @@ def test_cli_fetch_then_build(server, tmp_path):
 # ---------------------------------------------------------------- parsers
 
 
+def test_samples_stay_small():
+    assert sum(p.stat().st_size for p in SAMPLES.iterdir() if p.is_file()) < 1_000_000
+
+
+def test_source_age_counts_from_fetch_or_described_date():
+    import datetime as dt
+
+    from regioindeling.data import source_age
+
+    today = dt.date(2026, 11, 23)
+    assert source_age({"fetched_at": "2026-11-20T10:00:00+00:00", "reference_date": "2025"}, today) == \
+        {"age_days": 3, "age_from": "fetched_at"}
+    assert source_age({"fetched_at": "", "reference_date": "2025"}, today)["age_days"] == 691
+    assert source_age({"reference_date": "2015-04-23"}, today)["age_days"] == 4232
+    assert source_age({"reference_date": "unknown"}, today) == {"age_days": None, "age_from": ""}
+
+
 def test_age_columns_from_cbs_titles():
     assert age_column("0 tot 5 jaar") == "age_0_4"
     assert age_column("15 tot 20 jaar") == "age_15_19"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import http.client
 import json
 import socket
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -50,6 +51,7 @@ class Http:
     def __init__(self, settings: HttpSettings | None = None) -> None:
         self.settings = settings or HttpSettings()
         self.requests = 0  # for the fetch summary
+        self._lock = threading.Lock()  # the geocoder calls get() from several threads
 
     def _fail(self, url: str, source: str, problem: str, fix: str = FIX_NETWORK) -> InputError:
         return InputError(url, f"{source}: {problem}", fix)
@@ -67,7 +69,8 @@ class Http:
             if attempt:
                 time.sleep(s.backoff * (2 ** (attempt - 1)))
             req = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, "Accept": accept})
-            self.requests += 1
+            with self._lock:
+                self.requests += 1
             try:
                 with urllib.request.urlopen(req, timeout=s.timeout) as resp:
                     body = resp.read()  # raises IncompleteRead when the body is shorter than Content-Length
