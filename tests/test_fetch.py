@@ -36,6 +36,7 @@ FILES = {
     "/ODataApi/odata/83502NED/Perioden": "cbs_Perioden.json",
     "/ODataApi/odata/83502NED/Geslacht": "cbs_Geslacht.json",
     "/ODataApi/odata/83502NED/Leeftijd": "cbs_Leeftijd.json",
+    "/ODataApi/odata/83502NED/Postcode": "cbs_Postcode.json",
     "/bwb/BWBR0032324/": "bwb_manifest.xml",
     "/bwb/BWBR0032324/2015-04-23_0/xml/BWBR0032324_2015-04-23_0.xml": "bwb_BWBR0032324_2015-04-23_0.xml",
 }

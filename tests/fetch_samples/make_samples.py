@@ -102,6 +102,10 @@ def population(codes: list[str]) -> None:
         {"Key": "4000   ", "Title": "Vrouwen", "Description": None, "CategoryGroupID": None}]})
     dump("cbs_Perioden.json", {"odata.metadata": "{BASE}/ODataApi/odata/83502NED/$metadata#Perioden", "value": [
         {"Key": "2021JJ00", "Title": "2021", "Description": None, "Status": "Definitief"}]})
+    pcs = [{"Key": "NL01    ", "Title": "Nederland", "Description": None, "CategoryGroupID": 1},
+           {"Key": "PC3194  ", "Title": "194", "Description": None, "CategoryGroupID": 2}]
+    pcs += [{"Key": f"PC{c}  ", "Title": c, "Description": None, "CategoryGroupID": 3} for c in codes if c in rows]
+    dump("cbs_Postcode.json", {"odata.metadata": "{BASE}/ODataApi/odata/83502NED/$metadata#Postcode", "value": pcs})
     data = []
     for code in codes:
         r = rows.get(code)
@@ -111,6 +115,10 @@ def population(codes: list[str]) -> None:
             v = r[b]
             data.append({"ID": len(data), "Geslacht": "T001038", "Leeftijd": keys[b], "Postcode": f"PC{code}  ",
                          "Perioden": "2021JJ00", "Bevolking_1": int(v) if v else None})
+        if code == codes[0]:  # a PC3 total as the table has them, which the downloader must skip
+            for b in bands:
+                data.append({"ID": len(data), "Geslacht": "T001038", "Leeftijd": keys[b], "Postcode": "PC3194  ",
+                             "Perioden": "2021JJ00", "Bevolking_1": 0})
     dump("cbs_TypedDataSet_rows.json", data)
 
 

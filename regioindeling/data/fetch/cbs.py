@@ -66,6 +66,9 @@ def fetch_population(http: Http, base: str) -> tuple[bytes, str]:
     if "age_0_4" not in ages.values() or "age_15_19" not in ages.values():
         raise InputError(f"{base}/Leeftijd", f"{SOURCE}: no five-year age bands (0 tot 5 jaar ...)",
                          "use a CBS table with five-year age groups per PC4 (e.g. 83502NED)")
+    # postcode titles are the 4 digits; keys may carry a 'PC' prefix and padding
+    titles = {str(r.get("Key", "")).strip(): str(r.get("Title", "")).strip()
+              for r in _values(http, f"{base}/Postcode?$format=json")}
     cols = sorted(ages.values(), key=lambda c: int(c.split("_")[1]))
     table: dict[str, dict[str, str]] = {}
     for key, col in sorted(ages.items(), key=lambda kv: int(kv[1].split("_")[1])):
@@ -74,7 +77,8 @@ def fetch_population(http: Http, base: str) -> tuple[bytes, str]:
             "$filter": f"Perioden eq '{key_period}' and Geslacht eq '{total[0]}' and Leeftijd eq '{key}'",
             "$select": "Postcode,Bevolking_1"})
         for row in _values(http, url):
-            m = _PC4.match(str(row.get("Postcode", "")).strip())
+            key = str(row.get("Postcode", "")).strip()
+            m = _PC4.match(titles[key] if key in titles else key)  # the title decides: 'PC3194' may be PC3 194
             if not m:
                 continue  # national, PC2 and PC3 totals
             value = next((v for k, v in row.items() if k.startswith("Bevolking")), None)

@@ -6,10 +6,8 @@ Both APIs hold several years (``jaarcode``); we take the newest year that has fe
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
 from regioindeling.data.fetch.http import Http, with_query
 from regioindeling.errors import InputError
@@ -82,9 +80,15 @@ def newest_year(http: Http, base: str, coll: Collection, today_year: int, back: 
                      "check the collection name and address (see docs/data-refresh.md)")
 
 
-def to_role_geojson(features: list[dict], coll: Collection, url: str) -> dict:
-    """Keep code, name and geometry; one feature per code; sorted so the file is the same for the same data."""
-    out = {}
+def to_role_geojson(features: list[dict], coll: Collection, url: str) -> tuple[dict, int]:
+    """Keep code, name and geometry, sorted by code so the file is the same for the same data.
+
+    Regions must be one polygon feature per code. PC4 areas may come in several features (``data build``
+    dissolves them) and a PC4 without geometry is skipped (CBS publishes a few); returns how many were skipped.
+    """
+    out: dict[str, list[dict]] = {}
+    skipped = 0
+    pc4 = coll.role == "pc4_polygons"
     pattern = re.compile(coll.code_pattern)
     for f in features:
         props = f.get("properties") or {}
@@ -95,20 +99,18 @@ def to_role_geojson(features: list[dict], coll: Collection, url: str) -> dict:
                              "the API changed its properties; update regioindeling/data/fetch/pdok.py",
                              field=coll.code_field)
         if not geom or geom.get("type") not in ("Polygon", "MultiPolygon"):
+            if pc4:
+                skipped += 1
+                continue
             raise InputError(url, f"{coll.source}: {code} has no polygon geometry", "try again later", field="geometry")
-        if coll.role == "pc4_polygons":
+        if pc4:
             keep = {"pc4": code}
         else:
             keep = {"statcode": code, "statnaam": str(props.get(coll.name_field) or "").strip()}
-        if code in out:
+        if code in out and not pc4:
             raise InputError(url, f"{coll.source}: {code} occurs twice", "try again later (inconsistent paging?)",
                              field=coll.code_field)
-        out[code] = {"type": "Feature", "properties": keep, "geometry": geom}
+        out.setdefault(code, []).append({"type": "Feature", "properties": keep, "geometry": geom})
     if not out:
         raise InputError(url, f"{coll.source}: no features", "check the address and the year")
-    return {"type": "FeatureCollection", "features": [out[k] for k in sorted(out)]}
-
-
-def write_geojson(path: Path, doc: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
+    return {"type": "FeatureCollection", "features": [f for k in sorted(out) for f in out[k]]}, skipped

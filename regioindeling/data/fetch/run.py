@@ -86,7 +86,7 @@ class _Run:
             year = pdok.newest_year(self.http, base, coll, self.cfg.today.year)
             feats = pdok.fetch_features(self.http, base, coll, year)
             url = pdok.items_url(base, coll)
-            doc = pdok.to_role_geojson(feats, coll, url)
+            doc, _ = pdok.to_role_geojson(feats, coll, url)
             body = (json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
             self._write(coll.role, body)
             self._source(coll.role, f"{url}?jaarcode={year}", f"{coll.collection} {year} (CBS gebiedsindelingen)",
@@ -97,11 +97,12 @@ class _Run:
         self.step(f"downloading {coll.source}")
         year = pdok.newest_year(self.http, base, coll, self.cfg.today.year)
         url = pdok.items_url(base, coll)
-        doc = pdok.to_role_geojson(pdok.fetch_features(self.http, base, coll, year), coll, url)
+        doc, skipped = pdok.to_role_geojson(pdok.fetch_features(self.http, base, coll, year), coll, url)
         self._write(coll.role, (json.dumps(doc, separators=(",", ":")) + "\n").encode("utf-8"))
         self._source(coll.role, f"{url}?jaarcode={year}", f"PC4 postcode areas {year} (CBS postcode4)",
                      "CBS (statistieken per postcode) via PDOK", str(year), _CC_BY, [])
-        self.rep.add(coll.role, f"{len(doc['features'])} PC4 areas, jaarcode {year}")
+        self.rep.add(coll.role, f"{len(doc['features'])} PC4 features, jaarcode {year}; {skipped} without geometry "
+                     "skipped")
         return _pc4_centres(doc)
 
     def population(self) -> None:
