@@ -9,7 +9,6 @@ from __future__ import annotations
 import importlib
 import sys
 
-import click
 import typer
 
 from regioindeling.errors import InputError
@@ -34,20 +33,18 @@ EXIT_BAD_INPUT = 2
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the console script; returns (and exits with) the process exit code."""
+    """Entry point of the console script; returns (and, without ``argv``, exits with) the exit code.
+
+    Commands signal "a hard constraint is violated" with ``raise typer.Exit(EXIT_VIOLATION)``; Typer itself turns
+    usage errors into exit code 2.
+    """
     try:
-        result = app(args=argv, standalone_mode=False)
-        code = result if isinstance(result, int) else 0
+        app(args=argv, standalone_mode=True, prog_name="regioindeling")
+        code = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else EXIT_BAD_INPUT)
     except InputError as exc:
         typer.echo(f"error: {exc.line()}", err=True)
-        code = EXIT_BAD_INPUT
-    except click.exceptions.Exit as exc:
-        code = exc.exit_code
-    except click.exceptions.Abort:
-        typer.echo("aborted", err=True)
-        code = 130
-    except click.ClickException as exc:
-        exc.show()
         code = EXIT_BAD_INPUT
     except MemoryError:
         typer.echo("error: out of memory; fix: choose a smaller region (--jeugdregio) or unit level", err=True)
