@@ -291,10 +291,12 @@ def test_cli_fetch_then_build(server, tmp_path):
                  "--build", str(tmp_path / "geo")])
     assert code == 0
     assert (tmp_path / "geo" / "dataset.json").is_file()
+    raw_before, geo_before = _snapshot(tmp_path / "raw"), _snapshot(tmp_path / "geo")
     server.faults["/bwb/BWBR0032324/"] = "500"
     code = main(["data", "fetch", "--out", str(tmp_path / "raw"), "--mirror", server.base, "--timeout", "1",
-                 "--retries", "1"])
+                 "--retries", "1", "--build", str(tmp_path / "geo")])
     assert code == 2
+    assert _snapshot(tmp_path / "raw") == raw_before and _snapshot(tmp_path / "geo") == geo_before
 
 
 # ---------------------------------------------------------------- parsers

@@ -21,6 +21,8 @@ from regioindeling.errors import InputError
 USER_AGENT = "regioindeling-data-fetch/0.1 (+https://github.com/; planners refreshing open data)"
 RETRY_STATUS = {408, 425, 429, 500, 502, 503, 504}
 FIX_NETWORK = "check the internet connection (or proxy) and run 'regioindeling data fetch' again"
+FIX_SERVICE = ("the service is down or busy: try again later; if it persists, check the address on the publisher's "
+               "site and pass it with --source")
 
 
 @dataclass(frozen=True)
@@ -64,7 +66,7 @@ class Http:
         when the attempts are used up.
         """
         s = self.settings
-        last = "no attempt made"
+        last, fix = "no attempt made", FIX_NETWORK
         for attempt in range(max(1, s.attempts)):
             if attempt:
                 time.sleep(s.backoff * (2 ** (attempt - 1)))
@@ -79,34 +81,34 @@ class Http:
             except urllib.error.HTTPError as exc:
                 if exc.code in allow_status:
                     return Response(url, exc.code, exc.headers.get("Content-Type", ""), exc.read())
-                last = f"HTTP {exc.code} {exc.reason}"
+                last, fix = f"HTTP {exc.code} {exc.reason}", FIX_SERVICE
                 if exc.code in RETRY_STATUS:
                     continue
                 fix = ("the file may have moved: look up its current address on the publisher's site and pass it "
                        "with --source") if exc.code in (404, 410) else FIX_NETWORK
                 raise self._fail(url, source, last, fix) from None
             except http.client.IncompleteRead as exc:
-                last = f"download cut off after {len(exc.partial)} bytes (truncated file)"
+                last, fix = f"download cut off after {len(exc.partial)} bytes (truncated file)", FIX_NETWORK
                 continue
             except (TimeoutError, socket.timeout):
-                last = f"no answer within {s.timeout:g} s (timed out)"
+                last, fix = f"no answer within {s.timeout:g} s (timed out)", FIX_SERVICE
                 continue
             except urllib.error.URLError as exc:
                 reason = exc.reason
                 if isinstance(reason, (TimeoutError, socket.timeout)):
-                    last = f"no answer within {s.timeout:g} s (timed out)"
+                    last, fix = f"no answer within {s.timeout:g} s (timed out)", FIX_SERVICE
                 else:
-                    last = f"network error ({reason})"
+                    last, fix = f"network error ({reason})", FIX_NETWORK
                 continue
             except (ConnectionError, http.client.HTTPException, OSError) as exc:
-                last = f"network error ({type(exc).__name__}: {exc})"
+                last, fix = f"network error ({type(exc).__name__}: {exc})", FIX_NETWORK
                 continue
             if not expect_html and _looks_like_html(body) and "html" not in accept:
                 # a portal's error or maintenance page served with status 200
                 raise self._fail(url, source, "got an HTML page instead of data (error or maintenance page?)",
                                  "open the URL in a browser; if the file moved, pass its new address with --source")
             return Response(url, status, ctype, body)
-        raise self._fail(url, source, f"failed after {s.attempts} attempts: {last}")
+        raise self._fail(url, source, f"failed after {s.attempts} attempts: {last}", fix)
 
     def get_json(self, url: str, source: str, **kw) -> object:
         resp = self.get(url, source, accept="application/json, application/geo+json", **kw)
