@@ -336,6 +336,25 @@ def test_annex_rows_from_html_table():
         annex_rows(html.replace("VO2705", "2705"), "x")
 
 
+def test_a_few_unlocatable_sites_are_listed_many_stop_the_fetch():
+    from regioindeling.data.fetch.geocode import Located
+    from regioindeling.data.fetch.schools import SchoolsReport, Site, build_geojson, check_located
+
+    def site(code, pc):
+        return Site(code, code[:4], f"school {code}", "basisschool", "Dorpsstraat", "1", pc, "X", "X",
+                    parse_address(pc, "1"))
+
+    sites = [site(f"00AA{i:02d}", "1941AB") for i in range(99)] + [site("00ZZ00", "9999ZZ")]
+    located = {"1941AB 1": Located(4.65, 52.48, "adres")}
+    rep = SchoolsReport()
+    doc = build_geojson(sites, {}, located, {}, rep)
+    assert len(doc["features"]) == 99 and rep.not_located == ["00ZZ00 school 00ZZ00 (9999ZZ 1)"]
+    with pytest.raises(InputError, match="1 of 100 school sites could not be located"):
+        check_located(rep, "ls")  # 1 % > 0.5 %
+    rep.sites = 999
+    check_located(rep, "ls")  # 0.1 %: listed in the fetch summary, not fatal
+
+
 def test_parse_duo_house_numbers():
     a = parse_address("1941 AB", "12-A")
     assert (a.postcode, a.number, a.addition) == ("1941AB", 12, "A")

@@ -81,9 +81,10 @@ class _Run:
 
     def regions(self) -> dict[str, tuple[float, float]]:
         base = self.cfg.url("pdok_gebiedsindelingen")
+        # one year for both: build assigns gemeenten to jeugdregio's by overlap, which needs matching boundaries
+        year = min(pdok.newest_year(self.http, base, c, self.cfg.today.year) for c in (pdok.GEMEENTE, pdok.JEUGDREGIO))
         for coll in (pdok.GEMEENTE, pdok.JEUGDREGIO):
             self.step(f"downloading {coll.source}")
-            year = pdok.newest_year(self.http, base, coll, self.cfg.today.year)
             feats = pdok.fetch_features(self.http, base, coll, year)
             url = pdok.items_url(base, coll)
             doc, _ = pdok.to_role_geojson(feats, coll, url)
@@ -150,9 +151,7 @@ class _Run:
         located = ls.locate_all([s.address for s in sites if s.address], cache, self.step)
         srep = schools.SchoolsReport(duplicates=dup)
         doc = schools.build_geojson(sites, schools.pupils_from(po, vo_pupils), located, pc4_centres, srep)
-        if srep.not_located:
-            raise InputError(u("locatieserver"), f"{len(srep.not_located)} school sites could not be located "
-                             f"(first: {srep.not_located[0]})", "check the DUO address files and the Locatieserver")
+        schools.check_located(srep, u("locatieserver"))
         self._write("schools", (json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8"))
         self._source("schools", u("duo_bao"), "DUO school sites (bao, sbo, so, vso, vo, pro), geocoded with the PDOK "
                      f"Locatieserver; pupils po {year[11:]}, vo from {vo_url.rsplit('/', 1)[-1]}", _DUO,
@@ -161,6 +160,8 @@ class _Run:
         prec = ", ".join(f"{k} {v}" for k, v in sorted(srep.by_precision.items()))
         self.rep.add("schools", f"{srep.sites} sites ({dup} duplicate codes skipped); located by {prec}; "
                      f"{len(cache)} addresses reused from the previous fetch")
+        if srep.not_located:
+            self.rep.add("schools not located (left out)", "; ".join(srep.not_located))
 
 
 def _lines(body: bytes) -> int:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from regioindeling.data.fetch.duo import DuoFile, latest_year_column
 from regioindeling.data.fetch.geocode import Address, Located, parse_address
+from regioindeling.errors import InputError
 
 ADDRESS_COLUMNS = ["VESTIGINGSCODE", "INSTELLINGSCODE", "VESTIGINGSNAAM", "STRAATNAAM", "HUISNUMMER-TOEVOEGING",
                    "POSTCODE", "PLAATSNAAM", "GEMEENTENAAM"]
@@ -23,6 +24,7 @@ SPECIAL_COLUMNS = ["SOORT PRIMAIR ONDERWIJS", *ADDRESS_COLUMNS]
 VO_COLUMNS = ["ONDERWIJSSTRUCTUUR", *ADDRESS_COLUMNS]
 VO_PUPIL_COLUMNS = ["VESTIGINGSCODE", "AANTAL LEERLINGEN"]
 PO_PUPIL_COLUMNS = ["VESTIGINGSCODE", "SOORT_VESTIGING"]
+MAX_UNLOCATED_SHARE = 0.005  # the same tolerance data build allows for dropped pupils
 
 
 @dataclass(frozen=True)
@@ -109,6 +111,15 @@ def build_geojson(sites: list[Site], pupils: dict[str, int], located: dict[str, 
             "geometry": {"type": "Point", "coordinates": [loc.lon, loc.lat]}})
     rep.sites = len(feats)
     return {"type": "FeatureCollection", "features": feats}
+
+
+def check_located(rep: SchoolsReport, where: str) -> None:
+    """A few sites without any usable address are left out (and listed); more means a source problem."""
+    total = rep.sites + len(rep.not_located)
+    if rep.not_located and len(rep.not_located) > MAX_UNLOCATED_SHARE * total:
+        raise InputError(where, f"{len(rep.not_located)} of {total} school sites could not be located "
+                         f"(first: {rep.not_located[0]})",
+                         "check the DUO address files and the Locatieserver address (--source locatieserver=URL)")
 
 
 def previous_locations(path: Path) -> dict[str, Located]:
