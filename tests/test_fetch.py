@@ -197,6 +197,10 @@ def test_fetch_writes_every_role_with_provenance(fetched):
     # checksums of the DUO files as downloaded
     bao = next(d for d in src["schools"].downloads if d["url"].endswith("basisonderwijs.csv"))
     assert bao["sha256"] == sha256_of(SAMPLES / "duo_bao.csv")
+    assert [d["url"].split("?")[0].rsplit("/", 1)[-1] for d in src["swv_pc4"].downloads] == \
+        ["", "BWBR0032324_2015-04-23_0.xml"]
+    assert src["swv_pc4"].downloads[1]["sha256"] == sha256_of(SAMPLES / "bwb_BWBR0032324_2015-04-23_0.xml")
+    assert len(src["pc4_population"].downloads) > 20  # dimension lists + one or more pages per age band
     assert not list(out.parent.glob(".raw.fetch.*")), "staging directory left behind"
 
 

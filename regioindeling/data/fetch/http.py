@@ -6,6 +6,7 @@ source and the URL, so a planner sees e.g. ``https://api.pdok.nl/...: PDOK gemee
 
 from __future__ import annotations
 
+import hashlib
 import http.client
 import json
 import socket
@@ -53,6 +54,7 @@ class Http:
     def __init__(self, settings: HttpSettings | None = None) -> None:
         self.settings = settings or HttpSettings()
         self.requests = 0  # for the fetch summary
+        self.log: list[dict] = []  # url, sha256 and size of every successful download, in order (provenance)
         self._lock = threading.Lock()  # the geocoder calls get() from several threads
 
     def _fail(self, url: str, source: str, problem: str, fix: str = FIX_NETWORK) -> InputError:
@@ -107,6 +109,8 @@ class Http:
                 # a portal's error or maintenance page served with status 200
                 raise self._fail(url, source, "got an HTML page instead of data (error or maintenance page?)",
                                  "open the URL in a browser; if the file moved, pass its new address with --source")
+            with self._lock:
+                self.log.append({"url": url, "sha256": hashlib.sha256(body).hexdigest(), "bytes": len(body)})
             return Response(url, status, ctype, body)
         raise self._fail(url, source, f"failed after {s.attempts} attempts: {last}", fix)
 

@@ -85,23 +85,25 @@ class _Run:
         year = min(pdok.newest_year(self.http, base, c, self.cfg.today.year) for c in (pdok.GEMEENTE, pdok.JEUGDREGIO))
         for coll in (pdok.GEMEENTE, pdok.JEUGDREGIO):
             self.step(f"downloading {coll.source}")
+            mark = len(self.http.log)
             feats = pdok.fetch_features(self.http, base, coll, year)
             url = pdok.items_url(base, coll)
             doc, _ = pdok.to_role_geojson(feats, coll, url)
             body = (json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
             self._write(coll.role, body)
             self._source(coll.role, f"{url}?jaarcode={year}", f"{coll.collection} {year} (CBS gebiedsindelingen)",
-                         _CBS_PDOK, str(year), _CC_BY, [])
+                         _CBS_PDOK, str(year), _CC_BY, self.http.log[mark:])
             self.rep.add(coll.role, f"{len(doc['features'])} features, jaarcode {year}")
         base = self.cfg.url("pdok_postcode4")
         coll = pdok.POSTCODE4
         self.step(f"downloading {coll.source}")
         year = pdok.newest_year(self.http, base, coll, self.cfg.today.year)
         url = pdok.items_url(base, coll)
+        mark = len(self.http.log)
         doc, skipped = pdok.to_role_geojson(pdok.fetch_features(self.http, base, coll, year), coll, url)
         self._write(coll.role, (json.dumps(doc, separators=(",", ":")) + "\n").encode("utf-8"))
         self._source(coll.role, f"{url}?jaarcode={year}", f"PC4 postcode areas {year} (CBS postcode4)",
-                     "CBS (statistieken per postcode) via PDOK", str(year), _CC_BY, [])
+                     "CBS (statistieken per postcode) via PDOK", str(year), _CC_BY, self.http.log[mark:])
         self.rep.add(coll.role, f"{len(doc['features'])} PC4 features, jaarcode {year}; {skipped} without geometry "
                      "skipped")
         return _pc4_centres(doc)
@@ -109,18 +111,21 @@ class _Run:
     def population(self) -> None:
         self.step("downloading CBS population by PC4 and age")
         base = self.cfg.url("cbs_population")
+        mark = len(self.http.log)
         body, ref = cbs.fetch_population(self.http, base)
         self._write("pc4_population", body)
         self._source("pc4_population", base, "population per PC4 in five-year age bands", "CBS StatLine", ref,
-                     _CC_BY, [])
+                     _CC_BY, self.http.log[mark:])
         self.rep.add("pc4_population", f"{_lines(body) - 1} PC4 rows, 1 January {ref[:4]}")
 
     def regeling(self) -> None:
         self.step("downloading the Regeling regio-indeling (BWBR0032324)")
+        mark = len(self.http.log)
         body, ref, text_url = regeling.fetch_regeling(self.http, self.cfg.url("bwb_regeling"))
         self._write("swv_pc4", body)
         self._source("swv_pc4", text_url, "PC4 -> po and vo SWV (Regeling regio-indeling, BWBR0032324)",
-                     "Minister van OCW (Basiswettenbestand, BWBR0032324)", ref, "public law (Auteurswet art. 11)", [])
+                     "Minister van OCW (Basiswettenbestand, BWBR0032324)", ref, "public law (Auteurswet art. 11)",
+                     self.http.log[mark:])
         self.rep.add("swv_pc4", f"{_lines(body) - 1} PC4 rows, toestand {ref}")
 
     def schools(self, pc4_centres: dict[str, tuple[float, float]]) -> None:
@@ -147,6 +152,7 @@ class _Run:
         sites, dup = schools.sites_from(bao, special, vo)
         self.step(f"geocoding {len(sites)} school addresses (PDOK Locatieserver)")
         cache = schools.previous_locations(self.previous / ROLE_FILES["schools"]) if self.previous else {}
+        mark = len(self.http.log)
         ls = geocode.Locatieserver(self.http, u("locatieserver"), self.cfg.geocode_workers)
         located = ls.locate_all([s.address for s in sites if s.address], cache, self.step)
         srep = schools.SchoolsReport(duplicates=dup)
@@ -156,7 +162,8 @@ class _Run:
         self._source("schools", u("duo_bao"), "DUO school sites (bao, sbo, so, vso, vo, pro), geocoded with the PDOK "
                      f"Locatieserver; pupils po {year[11:]}, vo from {vo_url.rsplit('/', 1)[-1]}", _DUO,
                      self.now.date().isoformat(), _DUO_LIC,
-                     [_download(f.url, f.body) for f in (bao, special, vo, vo_pupils)])
+                     [*(_download(f.url, f.body) for f in (bao, special, vo, vo_pupils)),
+                      {"url": u("locatieserver"), "requests": len(self.http.log) - mark}])
         prec = ", ".join(f"{k} {v}" for k, v in sorted(srep.by_precision.items()))
         self.rep.add("schools", f"{srep.sites} sites ({dup} duplicate codes skipped); located by {prec}; "
                      f"{len(cache)} addresses reused from the previous fetch")
