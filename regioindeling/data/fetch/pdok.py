@@ -80,6 +80,13 @@ def newest_year(http: Http, base: str, coll: Collection, today_year: int, back: 
                      "check the collection name and address (see docs/data-refresh.md)")
 
 
+def _round(coords, ndigits: int = 6):
+    """Coordinates to 6 decimals (about 0.1 m): smaller files, and the same bytes for the same boundaries."""
+    if coords and isinstance(coords[0], (int, float)):
+        return [round(float(c), ndigits) for c in coords]
+    return [_round(c, ndigits) for c in coords]
+
+
 def to_role_geojson(features: list[dict], coll: Collection, url: str) -> tuple[dict, int]:
     """Keep code, name and geometry, sorted by code so the file is the same for the same data.
 
@@ -110,6 +117,7 @@ def to_role_geojson(features: list[dict], coll: Collection, url: str) -> tuple[d
         if code in out and not pc4:
             raise InputError(url, f"{coll.source}: {code} occurs twice", "try again later (inconsistent paging?)",
                              field=coll.code_field)
+        geom = {"type": geom["type"], "coordinates": _round(geom.get("coordinates", []))}
         out.setdefault(code, []).append({"type": "Feature", "properties": keep, "geometry": geom})
     if not out:
         raise InputError(url, f"{coll.source}: no features", "check the address and the year")
