@@ -364,3 +364,16 @@ def test_parse_duo_house_numbers():
     assert (a.postcode, a.number, a.addition) == ("1941AB", 12, "A")
     assert parse_address("1941AB", "7").addition == ""
     assert parse_address("", "7") is None
+
+
+def test_source_overrides_are_checked():
+    from regioindeling.data.fetch import DEFAULT_URLS, parse_source_overrides
+
+    cfg = FetchConfig().with_urls(parse_source_overrides(["duo_vo=https://example.org/vo.csv"]))
+    assert cfg.url("duo_vo") == "https://example.org/vo.csv" and cfg.url("duo_bao") == DEFAULT_URLS["duo_bao"]
+    with pytest.raises(InputError, match="unknown source name 'duo_xx'"):
+        FetchConfig().with_urls({"duo_xx": "https://example.org"})
+    with pytest.raises(InputError, match="is not NAME=URL"):
+        parse_source_overrides(["duo_vo"])
+    assert FetchConfig().rebased("http://127.0.0.1:8000").url("bwb_regeling") == \
+        "http://127.0.0.1:8000/bwb/BWBR0032324/"
