@@ -60,12 +60,10 @@ class Http:
     def _fail(self, url: str, source: str, problem: str, fix: str = FIX_NETWORK) -> InputError:
         return InputError(url, f"{source}: {problem}", fix)
 
-    def get(self, url: str, source: str, *, accept: str = "*/*", allow_status: tuple[int, ...] = (),
-            expect_html: bool = False) -> Response:
+    def get(self, url: str, source: str, *, accept: str = "*/*", expect_html: bool = False) -> Response:
         """Fetch ``url``; retry network errors, timeouts, truncated bodies and 5xx/429.
 
-        Raises InputError for a 4xx (other than ``allow_status``), for an HTML page where data was expected and
-        when the attempts are used up.
+        Raises InputError for a 4xx, for an HTML page where data was expected and when the attempts are used up.
         """
         s = self.settings
         last, fix = "no attempt made", FIX_NETWORK
@@ -81,8 +79,6 @@ class Http:
                     status = resp.status
                     ctype = resp.headers.get("Content-Type", "")
             except urllib.error.HTTPError as exc:
-                if exc.code in allow_status:
-                    return Response(url, exc.code, exc.headers.get("Content-Type", ""), exc.read())
                 last, fix = f"HTTP {exc.code} {exc.reason}", FIX_SERVICE
                 if exc.code in RETRY_STATUS:
                     continue
@@ -132,4 +128,6 @@ def with_query(url: str, **params) -> str:
     parts = urllib.parse.urlsplit(url)
     query = dict(urllib.parse.parse_qsl(parts.query, keep_blank_values=True))
     query.update({k: str(v) for k, v in params.items() if v is not None})
-    return urllib.parse.urlunsplit(parts._replace(query=urllib.parse.urlencode(query, safe=":/,$'")))
+    # %20 rather than '+' for spaces: OData reads '+' in $filter literally
+    encoded = urllib.parse.urlencode(query, safe=":/,$'", quote_via=urllib.parse.quote)
+    return urllib.parse.urlunsplit(parts._replace(query=encoded))
