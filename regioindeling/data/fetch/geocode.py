@@ -57,9 +57,9 @@ class Locatieserver:
         self.workers = max(1, workers)
 
     def _docs(self, q: str, fq: list[str]) -> list[dict]:
-        from urllib.parse import urlencode
+        from urllib.parse import quote, urlencode
 
-        query = urlencode([("q", q), *(("fq", f) for f in fq), ("fl", FIELDS), ("rows", "20")])
+        query = urlencode([("q", q), *(("fq", f) for f in fq), ("fl", FIELDS), ("rows", "20")], quote_via=quote)
         url = f"{self.base}/free?{query}"
         doc = parse_json(self.http.get(url, SOURCE, accept="application/json").body, url, SOURCE)
         docs = doc.get("response", {}).get("docs") if isinstance(doc, dict) else None
