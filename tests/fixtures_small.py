@@ -56,7 +56,7 @@ def small_dataset(
 
     PC4 codes are ``1001``..; the i-th PC4 (0-based) sits in column ``i % (n // rows)``, row ``i // (n // rows)``.
     ``gemeente[i]`` gives the GM code of PC4 i (default: first half GM0001, second half GM0002);
-    ``gemeenten`` maps GM code -> (name, JZ code). ``schools`` lists (pc4, sector) site pairs, 100 pupils each.
+    ``gemeenten`` maps GM code -> (name, JZ code). ``schools`` lists (pc4, sector) site pairs, 100 pupils each, placed at the PC4 centre.
     """
     gemeenten = dict(gemeenten or DEFAULT_GEMEENTEN)
     jeugdregios = dict(jeugdregios or DEFAULT_JEUGDREGIOS)
@@ -96,8 +96,8 @@ def small_dataset(
         "pc4": [p for p, _ in sch], "gemeente": [gm[pos[p]] for p, _ in sch],
         "jeugdregio": [jz_of[gm[pos[p]]] for p, _ in sch], "swv_po": [spo[pos[p]] for p, _ in sch],
         "swv_vo": [svo[pos[p]] for p, _ in sch],
-        "x": [pc.x[pos[p]] + 100.0 for p, _ in sch], "y": [pc.y[pos[p]] for p, _ in sch],
-    }, geometry=[shapely.Point(pc.x[pos[p]] + 100.0, pc.y[pos[p]]) for p, _ in sch], crs="EPSG:28992")
+        "x": [pc.x[pos[p]] for p, _ in sch], "y": [pc.y[pos[p]] for p, _ in sch],
+    }, geometry=[shapely.Point(pc.x[pos[p]], pc.y[pos[p]]) for p, _ in sch], crs="EPSG:28992")
 
     adj = []
     for i in range(n):
