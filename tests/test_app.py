@@ -328,3 +328,57 @@ def test_jobs_run_in_the_background_and_report_one_line():
     boom = jobs.start("solve", "t", 1, lambda j: 1 / 0)
     boom.thread.join(10)
     assert boom.error.startswith("this step failed (ZeroDivisionError") and "\n" not in boom.error
+
+
+def test_uploaded_proposal_review_flows_without_the_solver(at, store_dir):
+    """Upload (CSV) -> evaluate -> map, downloads, gemeente view + report, edit, save, compare."""
+    from regioindeling.baselines import naive_merge
+    from regioindeling.data import load
+    from regioindeling.export import csv_text
+
+    ds = load()
+    merged = naive_merge(ds)  # one SWV per jeugdregio, whole gemeenten
+    _open(at, "Files")
+    at.file_uploader(key="up_proposal").upload("naive.csv", csv_text(merged).encode()).run()
+    assert not _errors(at), _errors(at)
+    res = at.session_state["result"]
+    assert res["proposal"].assignment == merged.assignment and res["evaluation"].kpis["n_swvs"] == 42
+    labels = [b.proto.label for b in _tab(at, "Files").get("download_button")]
+    assert labels == ["Proposal as GeoJSON", "Proposal as CSV"]
+
+    _open(at, "Map")
+    at.radio(key="map_view").set_value("Proposal").run()
+    html = at.get("iframe")[0].proto.srcdoc
+    assert "Hubs" in html and "JZ29" in html
+
+    _open(at, "Gemeente")
+    at.selectbox(key="gm_pick").set_value("GM0599").run()  # Rotterdam: 7 SWV partners today
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Proposed SWVs"] == "1" and int(metrics["Today: po SWVs"]) >= 1
+    assert [b.proto.label for b in _tab(at, "Gemeente").get("download_button")] == [
+        "Download the municipality report (HTML)"]
+
+    _open(at, "Edit")
+    at.selectbox(key="edit_unit").set_value("GM0599")
+    at.selectbox(key="edit_target").set_value("JZ01")
+    at.button(key="edit_move").click().run()
+    edited = at.session_state["result"]
+    assert edited["proposal"].assignment["GM0599"] == "JZ01"
+    assert any(v.constraint == "jeugdregio" and v.swv == "JZ01" for v in edited["evaluation"].violations)
+    assert any("violations" in w.value for w in at.warning)
+
+    _open(at, "Scenario")
+    at.text_input(key="save_name").set_value("edited").run()
+    at.button(key="save_btn").click().run()
+    assert not _errors(at) and ScenarioStore(store_dir).names() == ["edited"]
+    _open(at, "Files")
+    at.file_uploader(key="up_proposal").upload("naive2.csv", csv_text(merged).encode()).run()
+    _open(at, "Compare")
+    at.selectbox(key="cmp_a").set_value("(current result)")
+    at.selectbox(key="cmp_b").set_value("edited").run()
+    assert not _errors(at), _errors(at)
+    table = _tab(at, "Compare").dataframe[0].value.set_index("kpi")
+    assert table.loc["n_violations", "B - A"] > 0
+    caption = next(c.value for c in _tab(at, "Compare").caption if "PC4 areas" in c.value)
+    n_rotterdam = int((ds.pc4.gemeente == "GM0599").sum())
+    assert caption.startswith(f"{n_rotterdam} PC4 areas")

@@ -5,13 +5,10 @@ Every bad upload becomes one :class:`InputError` line naming the uploaded file.
 
 from __future__ import annotations
 
-import json
-import tempfile
 import tomllib
 from pathlib import Path
 
 from regioindeling.errors import InputError
-from regioindeling.store import sanitise_name
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 PROPOSAL_TYPES = ("geojson", "json", "csv")
@@ -37,17 +34,9 @@ def check_upload(name: str, data: bytes, allowed: tuple[str, ...]) -> str:
 def read_proposal_upload(name: str, data: bytes, ds):
     """An uploaded GeoJSON or CSV proposal -> (Proposal, ImportReport) via the project's importer."""
     check_upload(name, data, PROPOSAL_TYPES)
-    from regioindeling.importing import read_proposal
+    from regioindeling.importing import read_proposal_bytes
 
-    safe = sanitise_name(Path(name).stem) + Path(name).suffix.lower()
-    with tempfile.TemporaryDirectory(prefix="regioindeling-upload-") as tmp:
-        path = Path(tmp) / safe
-        path.write_bytes(data)
-        try:
-            return read_proposal(path, ds)
-        except InputError as exc:
-            # name the file the planner uploaded, not our temp copy
-            raise InputError(name, exc.problem, exc.fix, exc.field) from None
+    return read_proposal_bytes(name, data, ds)
 
 
 def read_scenario_upload(name: str, data: bytes):
@@ -66,16 +55,12 @@ def read_scenario_upload(name: str, data: bytes):
 
 
 def proposal_geojson_bytes(ds, proposal, evaluation) -> bytes:
-    from regioindeling.export import proposal_to_geojson
+    from regioindeling.export import geojson_text, proposal_to_geojson
 
-    return json.dumps(proposal_to_geojson(ds, proposal, evaluation), ensure_ascii=False, sort_keys=True,
-                      separators=(",", ":")).encode("utf-8")
+    return geojson_text(proposal_to_geojson(ds, proposal, evaluation)).encode("utf-8")
 
 
 def proposal_csv_bytes(proposal) -> bytes:
-    from regioindeling.export import write_csv
+    from regioindeling.export import csv_text
 
-    with tempfile.TemporaryDirectory(prefix="regioindeling-csv-") as tmp:
-        path = Path(tmp) / "proposal.csv"
-        write_csv(path, proposal)
-        return path.read_bytes()
+    return csv_text(proposal).encode("utf-8")

@@ -572,7 +572,7 @@ def page_gemeente(ds) -> None:
     c[1].metric("Today: vo SWVs", len(r["swv_vo_today"]))
     c[2].metric("Proposed SWVs", len(r["swv_proposed"]))
     c[3].metric("Mean travel (km)", r.get("travel_mean_km"))
-    st.dataframe(pd.DataFrame([{"field": k, "value": json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else v}
+    st.dataframe(pd.DataFrame([{"field": k, "value": json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else str(v)}
                                for k, v in r.items()]), hide_index=True, key="gm_table")
     try:
         html = _gemeente_report(ds, res, gm)
@@ -585,7 +585,7 @@ def page_gemeente(ds) -> None:
 def _gemeente_report(ds, res, gm: str) -> bytes:
     from regioindeling import report
 
-    return report.gemeente_report(ds, res["proposal"], res["evaluation"], gm).encode("utf-8")
+    return report.gemeente_report(ds, res["proposal"], res["evaluation"], gm, res.get("scenario")).encode("utf-8")
 
 
 def page_files(ds, specs) -> None:
@@ -609,7 +609,8 @@ def page_files(ds, specs) -> None:
         st.session_state["up_proposal_done"] = up.file_id
         try:
             _open_geojson(ds, up.name, up.getvalue(), f"upload '{up.name}'")
-            st.success(f"Evaluated '{up.name}': see the Scenario and Map tabs")
+            st.session_state["flash"] = ("success", f"Evaluated '{up.name}': see the Scenario and Map tabs")
+            st.rerun()
         except Exception as exc:
             _show_error(exc)
     up2 = st.file_uploader("A scenario (TOML) to load into the form", type=list(files.SCENARIO_TYPES), key="up_scenario",
