@@ -57,8 +57,10 @@ def differing_layer(version: str, key_a: str, key_b: str, _ds, _a: dict, _b: dic
     return L.pc4_set_layer(_ds, diff, "PC4 areas that differ", extra)
 
 
-def bounds_of(ds, jeugdregio: str | None) -> list[list[float]]:
-    geoms = ds.jeugdregios if jeugdregio is None else ds.jeugdregios[ds.jeugdregios.jeugdregio == jeugdregio]
+def bounds_of(ds, jeugdregio: str | None, covered: list[str] | None = None) -> list[list[float]]:
+    """Map bounds: one jeugdregio, else the jeugdregios a partial proposal covers, else the country."""
+    jz = ds.jeugdregios
+    geoms = jz if jeugdregio is None and not covered else jz[jz.jeugdregio.isin([jeugdregio] if jeugdregio else covered)]
     x0, y0, x1, y1 = geoms.total_bounds
     return [[round(y0, 4), round(x0, 4)], [round(y1, 4), round(x1, 4)]]
 
@@ -70,9 +72,10 @@ def today_map_html(version: str, jeugdregio: str | None, _ds) -> str:
 
 
 def build_map(ds, version: str, jeugdregio: str | None, proposal: L.Layer | None = None,
-              hubs: list[dict] | None = None, diff: L.Layer | None = None, crossing: bool = False):
+              hubs: list[dict] | None = None, diff: L.Layer | None = None, crossing: bool = False,
+              covered: list[str] | None = None):
     lay = national_layers(version, ds)
-    m = V.new_map(bounds_of(ds, jeugdregio))
+    m = V.new_map(bounds_of(ds, jeugdregio, covered))
     show_today = proposal is None and diff is None
     V.add_polygons(m, lay["po"], show=show_today and not crossing, fill_from_property=True)
     V.add_polygons(m, lay["vo"], show=False, fill_from_property=True)
@@ -85,7 +88,8 @@ def build_map(ds, version: str, jeugdregio: str | None, proposal: L.Layer | None
         V.add_polygons(m, proposal, show=True, fill_from_property=True)
     if diff is not None:
         V.add_polygons(m, diff, V.STYLE["diff"], show=True)
-    V.add_polygons(m, lay["gemeente"], V.STYLE["gemeente"], show=jeugdregio is not None, highlight=False)
+    V.add_polygons(m, lay["gemeente"], V.STYLE["gemeente"], show=jeugdregio is not None or bool(covered),
+                   highlight=False)
     V.add_polygons(m, lay["jeugdregio"], V.STYLE["jeugdregio"], show=True, highlight=False)
     # Nationally only the facility sites (sbo/so/vso/pro, ~1,100) travel with the page; the ~7,500 bao/vo
     # sites would add half a megabyte, so they come with a jeugdregio focus.

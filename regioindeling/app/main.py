@@ -126,7 +126,10 @@ def _hubs_for_map(ds, evaluation) -> list[dict]:
 def _proposal_map_html(version: str, focus: str | None, key: str, _ds, _proposal, _evaluation) -> str:
     layer = cache.proposal_layer(version, key, _ds, _proposal.assignment, _evaluation.swvs if _evaluation else None)
     hubs = _hubs_for_map(_ds, _evaluation) if _evaluation else None
-    return cache.build_map(_ds, version, focus, proposal=layer, hubs=hubs).get_root().render()
+    jz_of = {**dict(zip(_ds.gemeenten.gemeente, _ds.gemeenten.jeugdregio)), **dict(zip(_ds.pc4.pc4, _ds.pc4.jeugdregio))}
+    covered = sorted({jz_of[u] for u in _proposal.assignment if u in jz_of})
+    covered = covered if len(covered) < len(_ds.jeugdregios) else None  # a partial run: zoom to its jeugdregios
+    return cache.build_map(_ds, version, focus, proposal=layer, hubs=hubs, covered=covered).get_root().render()
 
 
 @st.cache_resource(show_spinner=False)
@@ -265,7 +268,12 @@ def _collect_job(ds) -> None:
         st.session_state["flash"] = ("error", job.error)
         return
     r = job.result
-    _set_result(r.proposal, r.evaluation, job.label, r.reports, r.national, r.infeasibilities, scenario)
+    try:
+        evaluation = r.evaluation if r.evaluation is not None else evaluate_proposal(ds, r.proposal, scenario)
+    except Exception as exc:
+        st.session_state["flash"] = ("error", jobs.plain_error(exc))
+        return
+    _set_result(r.proposal, evaluation, job.label, r.reports, r.national, r.infeasibilities, scenario)
     st.session_state["flash"] = ("success", f"{job.label}: done in {job.elapsed():.0f} s")
 
 
@@ -280,7 +288,11 @@ def _show_result_summary(res) -> None:
     cols[4].metric("Violations", k.get("n_violations"))
     nat = res.get("national") or {}
     if nat:
-        st.caption("Solver: " + ", ".join(f"{a} {b}" for a, b in nat.items() if b is not None))
+        def fmt(v):
+            return f"{v:,.2f}" if isinstance(v, float) else str(v)
+
+        st.caption("Solver: " + ", ".join(f"{a} {fmt(b)}" for a, b in nat.items()
+                                          if b is not None and not isinstance(b, (dict, list))))
     for line in res.get("infeasibilities") or []:
         st.error(line)
     for r in res.get("reports") or []:
@@ -307,7 +319,7 @@ def page_scenario(ds, specs) -> None:
         try:
             scenario = F.scenario_from_state(st.session_state, specs)
             _start_solve(ds, scenario, f"scenario '{scenario.name}'")
-            running = True
+            st.rerun()  # so the sidebar's progress fragment starts polling
         except Exception as exc:  # InputError from the form, or the solver not being importable
             _show_error(exc)
     if running:
@@ -373,8 +385,9 @@ def _open_geojson(ds, fname: str, data: bytes, source: str, scenario=None) -> No
 
 def _stored_proposal(ds, name: str):
     if name == "(current result)":
+        # Re-evaluated like a saved one (the solver's own evaluation may count units differently for a partial run)
         res = st.session_state["result"]
-        return res["proposal"], res["evaluation"]
+        return res["proposal"], evaluate_proposal(ds, res["proposal"], res.get("scenario"))
     stored = _store().open(name)
     proposal, _ = files.read_proposal_upload(f"{name}.geojson", stored.proposal_geojson, ds)
     return proposal, evaluate_proposal(ds, proposal, stored.scenario)
@@ -456,6 +469,7 @@ def page_sweep(ds, specs) -> None:
 
             st.session_state["sweep"] = jobs.start("sweep", f"trade-off on {param}", n_jz * len(values), work)
             st.session_state["sweep_param_run"] = param
+            st.rerun()
         except Exception as exc:
             _show_error(exc)
     if st.session_state.get("sweep") is not None:
