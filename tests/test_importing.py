@@ -93,7 +93,7 @@ def test_polygon_only_reports_uncovered_and_weak_units(ds, tmp_path):
 
 
 BAD = {
-    "broken.geojson": ('{"type": "FeatureCollection", "features": [', "broken JSON"),
+    "broken.geojson": ('{"type": "FeatureCollection", "features": [', "not valid JSON"),
     "feature.geojson": ('{"type": "Feature", "properties": {}, "geometry": null}', "expected FeatureCollection"),
     "list.json": ("[1, 2]", "not a GeoJSON object"),
     "crs.geojson": ('{"type": "FeatureCollection", "crs": {"type": "name", "properties": {"name": '
@@ -158,3 +158,29 @@ def test_export_of_other_dataset_warns(ds, tmp_path):
     f = write(tmp_path, "old.geojson", json.dumps(doc))
     _, rep = read_proposal(f, ds)
     assert rep.data_version == "other-version" and "other-version" in rep.warnings[0]
+
+
+def _manifest():
+    import tomllib
+    from pathlib import Path
+
+    root = Path(__file__).parent / "bad_inputs"
+    return root, tomllib.loads((root / "MANIFEST.toml").read_text())["proposals"]
+
+
+@pytest.mark.parametrize("name", sorted(_manifest()[1]))
+def test_bad_input_corpus(real_ds, name):
+    import re
+
+    root, expect = _manifest()
+    with pytest.raises(InputError) as exc:
+        read_proposal(root / name, real_ds)
+    line = exc.value.line()
+    assert re.search(expect[name], line, re.I) and name in line and "fix:" in line and "\n" not in line
+
+
+def test_invalid_polygon_refused(ds, tmp_path):
+    bow = {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {}, "geometry": {
+        "type": "Polygon", "coordinates": [[[5.0, 52.0], [5.2, 52.1], [5.2, 52.0], [5.0, 52.1], [5.0, 52.0]]]}}]}
+    with pytest.raises(InputError, match="invalid polygon .*Self-intersection"):
+        read_proposal(write(tmp_path, "bow.geojson", json.dumps(bow)), ds)
