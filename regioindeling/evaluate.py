@@ -18,6 +18,10 @@ Definitions (the docstrings of the helpers below say the same where they are com
   assigned to. Its *successor* is the new SWV that receives most of its po (vo) pupils (ties: smallest id). A
   po (vo) pupil's territory *changes* when the pupil's PC4 goes to another new SWV than its current po (vo)
   SWV's successor; merging whole SWVs therefore changes nobody's territory, splitting them does.
+- **Locks**: a lock code may be a unit, a GM code whose gemeente is split (all its PC4 units) or a PC4 of a
+  gemeente kept whole (that gemeente). ``pin``: units pinned to one name share an SWV, units pinned to different
+  names do not. ``keep_current_whole``: all PC4 areas of that current po/vo SWV end up in one new SWV.
+- **Scope**: with ``scenario.jeugdregios`` set, only units of those jeugdregio's must be assigned (a partial run).
 - **OOGO load** of a gemeente: today the number of distinct current po SWVs plus vo SWVs among its PC4 areas
   (each holds its own OOGO); proposed the number of distinct new SWVs among them (one merged SWV, one OOGO).
 """
