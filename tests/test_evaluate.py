@@ -178,3 +178,20 @@ def test_swv_names_are_unique(ds):
 def test_deterministic(ds):
     p = Proposal(dict(HALVES))
     assert json.dumps(evaluate(ds, p).to_dict()) == json.dumps(evaluate(ds, p).to_dict())
+
+
+def test_scenario_jeugdregios_limit_the_scope(ds):
+    p = Proposal({"GM0001": "A"})
+    ev = evaluate(ds, p, sc(jeugdregios=["JZ01"]))
+    assert ev.ok and [g["gemeente"] for g in ev.per_gemeente] == ["GM0001"]
+    assert [j["jeugdregio"] for j in ev.per_jeugdregio] == ["JZ01"] and ev.kpis["oogo"]["proposed_total"] == 1
+    (v,) = only(evaluate(ds, p), "assignment")
+    assert v.units == ("GM0002",)
+    with pytest.raises(InputError, match="unknown jeugdregio 'JZ99'"):
+        evaluate(ds, p, sc(jeugdregios=["JZ99"]))
+
+
+def test_empty_proposal_is_all_violation_no_crash(ds):
+    ev = evaluate(ds, Proposal({}), units=UnitSet.from_dataset(ds))
+    assert not ev.ok and ev.kpis["n_swvs"] == 0 and ev.kpis["pupils_per_swv"]["max"] is None
+    json.dumps(ev.to_dict())
