@@ -388,3 +388,82 @@ def test_uploaded_proposal_review_flows_without_the_solver(at, store_dir):
     caption = next(c.value for c in _tab(at, "Compare").caption if "PC4 areas" in c.value)
     n_rotterdam = int((ds.pc4.gemeente == "GM0599").sum())
     assert caption.startswith(f"{n_rotterdam} PC4 areas")
+
+
+# ---------------------------------------------------------------- the bad-input corpus through the app's uploads
+
+import re  # noqa: E402
+import tomllib  # noqa: E402
+
+BAD = Path(__file__).resolve().parent / "bad_inputs"
+MANIFEST = tomllib.loads((BAD / "MANIFEST.toml").read_text("utf-8"))
+# Refused when the scenario is run (they name units, jeugdregios or limits the data contradicts), not when read.
+SOLVE_TIME = {"scenario_contradicting_locks.toml", "scenario_pin_unknown_unit.toml", "scenario_infeasible_size.toml"}
+CHECKED_ON_LOAD = {"scenario_unknown_jeugdregio.toml"}  # the form offers only the dataset's jeugdregios
+
+
+@pytest.fixture(scope="module")
+def ds():
+    from regioindeling.data import load
+
+    return load()
+
+
+def _one_line(exc, name: str, expect: str) -> None:
+    line = exc.line()
+    assert "\n" not in line and "Traceback" not in line
+    assert line.startswith(name) and "fix:" in line, line
+    assert re.search(expect, line, re.IGNORECASE), (expect, line)
+
+
+@pytest.mark.parametrize("name", sorted(MANIFEST["proposals"]))
+def test_bad_proposal_upload_is_refused_in_one_line(name, ds):
+    from regioindeling.app.files import read_proposal_upload
+    from regioindeling.errors import InputError
+
+    with pytest.raises(InputError) as exc:
+        read_proposal_upload(name, (BAD / name).read_bytes(), ds)
+    _one_line(exc.value, name, MANIFEST["proposals"][name])
+
+
+@pytest.mark.parametrize("name", sorted(set(MANIFEST["scenarios"]) - SOLVE_TIME - CHECKED_ON_LOAD))
+def test_bad_scenario_upload_is_refused_in_one_line(name):
+    from regioindeling.app.files import read_scenario_upload
+    from regioindeling.errors import InputError
+
+    with pytest.raises(InputError) as exc:
+        read_scenario_upload(name, (BAD / name).read_bytes())
+    _one_line(exc.value, name, MANIFEST["scenarios"][name])
+
+
+def test_huge_upload_is_refused_before_parsing(ds):
+    from regioindeling.app.files import read_proposal_upload
+    from regioindeling.errors import InputError
+
+    with pytest.raises(InputError, match="50 MB limit"):
+        read_proposal_upload("huge.geojson", b"{" + b" " * (200 * 2**20) + b"}", ds)
+
+
+@pytest.mark.parametrize("name", sorted(CHECKED_ON_LOAD))
+def test_scenario_upload_with_codes_unknown_to_the_dataset_is_refused(name, at):
+    _open(at, "Files")
+    at.file_uploader(key="up_scenario").upload(name, (BAD / name).read_bytes()).run()
+    [error] = _errors(at)
+    assert error.startswith(name) and re.search(MANIFEST["scenarios"][name], error) and "fix:" in error
+
+
+@pytest.mark.parametrize("name", sorted(SOLVE_TIME))
+def test_scenarios_refused_at_run_time_show_one_plain_line(name, at):
+    pytest.importorskip("regioindeling.solve")
+    _open(at, "Files")
+    at.file_uploader(key="up_scenario").upload(name, (BAD / name).read_bytes()).run()
+    assert not _errors(at), _errors(at)
+    _open(at, "Scenario")
+    if not at.session_state["sc.jeugdregios"]:
+        at.multiselect(key="sc.jeugdregios").set_value([SMALL_JZ]).run()
+    at.button(key="run_btn").click().run()
+    _wait_for_job(at)
+    errors = _errors(at)
+    assert errors and not at.exception
+    assert any(re.search(MANIFEST["scenarios"][name], e, re.IGNORECASE) for e in errors), errors
+    assert all("\n" not in e and "Traceback" not in e for e in errors)

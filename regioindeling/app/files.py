@@ -27,7 +27,7 @@ def check_upload(name: str, data: bytes, allowed: tuple[str, ...]) -> str:
     if not data.strip():
         raise InputError(name, "file is empty", "upload a file with content")
     if b"\x00" in data[:4096]:
-        raise InputError(name, "binary file, not text", f"upload a {' or '.join('.' + a for a in allowed)} text file")
+        raise InputError(name, "binary file, not UTF-8 text", f"upload a {' or '.join('.' + a for a in allowed)} text file")
     return ext
 
 

@@ -119,6 +119,24 @@ def state_from_scenario(scenario: Scenario, specs: list[FieldSpec]) -> dict:
     return out
 
 
+def check_choices(scenario: Scenario, specs: list[FieldSpec], source: str) -> None:
+    """Codes the form can only offer from the dataset (jeugdregios, GM codes, SWV codes) must exist there."""
+    data = scenario.to_dict()
+    for spec in specs:
+        if spec.kind != "multi":
+            continue
+        v = data
+        for p in spec.path:
+            v = v[p]
+        unknown = [x for x in v if x not in spec.choices]
+        if unknown:
+            from regioindeling.errors import InputError
+
+            raise InputError(source, f"unknown code '{unknown[0]}'",
+                             f"use codes of the dataset (e.g. {', '.join(map(str, spec.choices[:3]))})",
+                             field=".".join(spec.path))
+
+
 def scenario_from_state(state, specs: list[FieldSpec], source: str = "scenario form") -> Scenario:
     """Build and validate the scenario from widget values; raises InputError naming the field."""
     from regioindeling.errors import InputError

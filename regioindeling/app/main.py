@@ -62,8 +62,9 @@ def _default_scenario():
     return Scenario()
 
 
-def _load_into_form(scenario, specs, message: str | None = None) -> None:
+def _load_into_form(scenario, specs, message: str | None = None, source: str = "scenario") -> None:
     """Fill the form with ``scenario`` on a fresh run (widgets cannot change once drawn in this run)."""
+    F.check_choices(scenario, specs, source)
     _queue_form_values(F.state_from_scenario(scenario, specs), message)
 
 
@@ -633,7 +634,7 @@ def page_files(ds, specs) -> None:
         st.session_state["up_scenario_done"] = up2.file_id
         try:
             _load_into_form(files.read_scenario_upload(up2.name, up2.getvalue()), specs,
-                            f"Loaded '{up2.name}' into the Scenario form")
+                            f"Loaded '{up2.name}' into the Scenario form", source=up2.name)
         except Exception as exc:
             _show_error(exc)
 
