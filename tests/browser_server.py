@@ -54,3 +54,27 @@ def app_server(store: Path, timeout_s: float = 60):
             proc.kill()
             proc.wait()
         log.close()
+
+
+def open_app(page, url: str, timeout_ms: int = 120_000) -> None:
+    """Open the app and wait until the national map is drawn."""
+    page.goto(url)
+    page.frame_locator("iframe[srcdoc]").first.locator(".regioindeling-legend").wait_for(timeout=timeout_ms)
+
+
+def run_scenario(page, jeugdregio: str, name: str | None = None, timeout_ms: int = 600_000) -> None:
+    """On the Scenario tab: optionally name the scenario, restrict it to one jeugdregio, run it, wait for the KPIs."""
+    page.get_by_role("tab", name="Scenario", exact=True).click()
+    if name:
+        field = page.get_by_label("name", exact=True)
+        field.fill(name)
+        field.press("Enter")
+        page.wait_for_timeout(300)
+    box = page.locator("div[data-testid='stMultiSelect']").filter(has_text="jeugdregios").first
+    box.click()
+    page.keyboard.type(jeugdregio)
+    page.keyboard.press("Enter")
+    page.keyboard.press("Escape")
+    page.wait_for_timeout(300)
+    page.get_by_role("button", name="Run scenario").click()
+    page.get_by_text("New SWVs").first.wait_for(timeout=timeout_ms)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser_server import CHROMIUM, CHROMIUM_ARGS, ROOT, app_server
+from tests.browser_server import CHROMIUM, CHROMIUM_ARGS, ROOT, app_server, open_app, run_scenario
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -60,16 +60,8 @@ def test_national_map_renders(server, browser):
 def test_run_default_scenario_for_one_jeugdregio_and_download(server, browser):
     pytest.importorskip("regioindeling.solve")
     page = browser.new_page(viewport={"width": 1400, "height": 1100}, accept_downloads=True)
-    page.goto(server)
-    _map_frame(page).locator(".regioindeling-legend").wait_for(timeout=60_000)
-    page.get_by_role("tab", name="Scenario", exact=True).click()
-    box = page.locator("div[data-testid='stMultiSelect']").filter(has_text="jeugdregios").first
-    box.click()
-    page.keyboard.type(SMALL_JZ)
-    page.keyboard.press("Enter")
-    page.keyboard.press("Escape")
-    page.get_by_role("button", name="Run scenario").click()
-    page.get_by_text("New SWVs").first.wait_for(timeout=300_000)
+    open_app(page, server)
+    run_scenario(page, SMALL_JZ)
     assert page.get_by_text("Mean travel (km)").first.is_visible()
     page.get_by_role("tab", name="Map", exact=True).click()
     page.get_by_text("Proposal", exact=True).first.click()
@@ -89,3 +81,42 @@ def test_run_default_scenario_for_one_jeugdregio_and_download(server, browser):
     assert data["type"] == "FeatureCollection" and data["features"]
     assert "crs" not in data
     page.close()
+
+
+# Ten of the smallest jeugdregios: every session runs its own, under its own scenario name.
+TEN_JZ = ["JZ43", "JZ42", "JZ10", "JZ15", "JZ11", "JZ23", "JZ16", "JZ12", "JZ22", "JZ41"]
+
+
+def test_ten_sessions_at_once(server, browser):
+    """Ten planners on one server, each running a scenario at the same time: no errors, no shared state."""
+    pytest.importorskip("regioindeling.solve")
+    pages = []
+    for i, jz in enumerate(TEN_JZ):
+        ctx = browser.new_context(viewport={"width": 1300, "height": 900})
+        page = ctx.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda e, errors=errors: errors.append(str(e)))
+        pages.append((ctx, page, errors, f"planner-{i}", jz))
+    for _, page, _, _, _ in pages:
+        open_app(page, server, timeout_ms=240_000)
+    for _, page, _, name, jz in pages:  # start all runs before waiting for any
+        page.get_by_role("tab", name="Scenario", exact=True).click()
+        field = page.get_by_label("name", exact=True)
+        field.fill(name)
+        field.press("Enter")
+        box = page.locator("div[data-testid='stMultiSelect']").filter(has_text="jeugdregios").first
+        box.click()
+        page.keyboard.type(jz)
+        page.keyboard.press("Enter")
+        page.keyboard.press("Escape")
+        page.wait_for_timeout(200)
+        page.get_by_role("button", name="Run scenario").click()
+    for ctx, page, errors, name, jz in pages:
+        page.get_by_text("New SWVs").first.wait_for(timeout=600_000)
+        sidebar = page.locator("section[data-testid='stSidebar']").inner_text()
+        assert f"scenario '{name}'" in sidebar, sidebar
+        others = [n for _, _, _, n, _ in pages if n != name]
+        assert not any(f"'{n}'" in page.content() for n in others)
+        assert page.locator("div[data-testid='stAlert']").filter(has_text="fix:").count() == 0
+        assert not errors, errors
+        ctx.close()
