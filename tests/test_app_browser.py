@@ -16,7 +16,7 @@ from tests.browser_server import CHROMIUM, CHROMIUM_ARGS, ROOT, app_server, open
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = ROOT / "tests" / "artifacts"
-SMALL_JZ = "JZ10"  # small (31 PC4 areas), and the default scenario makes two SWVs there
+SMALL_JZ = "JZ21"  # small (46 PC4 areas); the default scenario makes three SWVs there in under a second
 
 
 @pytest.fixture(scope="module")

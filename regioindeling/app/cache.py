@@ -94,7 +94,7 @@ def build_map(ds, version: str, jeugdregio: str | None, proposal: L.Layer | None
     # Nationally only the facility sites (sbo/so/vso/pro, ~1,100) travel with the page; the ~7,500 bao/vo
     # sites would add half a megabyte, so they come with a jeugdregio focus.
     V.add_schools(m, school_points(version, jeugdregio, ds), show_clustered=False,
-                  show_facilities=jeugdregio is not None, clustered=jeugdregio is not None)
+                  show_facilities=jeugdregio is not None or bool(covered), clustered=jeugdregio is not None)
     if hubs:
         V.add_hubs(m, hubs)
     legend = [("#111111", "line", "jeugdregio border"), ("#777777", "line", "gemeente border")]
