@@ -83,7 +83,7 @@ def build_map(ds, version: str, jeugdregio: str | None, proposal: L.Layer | None
         V.add_polygons(m, lay["crossing_po"], V.STYLE["crossing"], show=True)
         V.add_polygons(m, lay["crossing_vo"], V.STYLE["crossing"], show=False)
     if jeugdregio is not None:
-        V.add_polygons(m, pc4_layer(version, jeugdregio, ds), V.STYLE["pc4"], show=False)
+        V.add_polygons(m, pc4_layer(version, jeugdregio, ds), V.STYLE["pc4"], show=proposal is None and diff is None)
     if proposal is not None:
         V.add_polygons(m, proposal, show=True, fill_from_property=True)
     if diff is not None:

@@ -11,6 +11,7 @@ import hashlib
 import html
 import json
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -169,14 +170,13 @@ def school_points(ds, jeugdregio: str | None = None) -> pd.DataFrame:
     })
 
 
-_TO_WGS84 = None
+@lru_cache(maxsize=1)
+def _to_wgs84() -> Transformer:
+    return Transformer.from_crs("EPSG:28992", "EPSG:4326", always_xy=True)
 
 
 def rd_to_wgs84(x, y) -> tuple[np.ndarray, np.ndarray]:
-    global _TO_WGS84  # a pyproj Transformer is immutable once built; caching it is safe across sessions
-    if _TO_WGS84 is None:
-        _TO_WGS84 = Transformer.from_crs("EPSG:28992", "EPSG:4326", always_xy=True)
-    lon, lat = _TO_WGS84.transform(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
+    lon, lat = _to_wgs84().transform(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
     return np.round(lat, 5), np.round(lon, 5)
 
 
