@@ -18,7 +18,10 @@ from regioindeling.app import mapview as V
 def dataset(path: str | None = None):
     from regioindeling.data import load
 
-    return load(path or os.environ.get("REGIOINDELING_DATA") or None)
+    path = path or os.environ.get("REGIOINDELING_DATA") or None
+    # The embedded dataset is validated by its build and by the test suite; skipping the checks here saves half
+    # a second on the first page. Any other dataset directory is checked in full.
+    return load(path, validate=path is not None)
 
 
 @st.cache_resource(show_spinner=False)
