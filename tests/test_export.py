@@ -37,7 +37,7 @@ def test_geojson_features_and_foreign_member(ds):
     assert a["units"] == ["GM0001"] and b["units"] == ["1004", "1005", "1006"]
     assert b["gemeenten"] == ["GM0002"] and b["jeugdregio"] == "JZ02" and a["hub"] == "GM0001"
     meta = doc["regioindeling"]
-    assert meta["scenario"]["travel"]["max_km"] == 35.0 and meta["solver"] == {"status": "optimal"}
+    assert meta["scenario"]["travel"]["max_km"] == Scenario().travel.max_km and meta["solver"] == {"status": "optimal"}
     assert meta["data_version"] == "small-test" and meta["kpis"]["n_swvs"] == 2 and meta["hubs"] == ev.hubs
     for f in doc["features"]:
         g = shapely.geometry.shape(f["geometry"])

@@ -18,16 +18,13 @@ import pandas as pd
 import shapely
 from pyproj import Transformer
 
+from regioindeling.geometry import dissolve
+
 
 
 def safe_dissolve(geoms):
-    """Union of a unit group's polygons. Not ``geometry.dissolve``: its coverage_union returns degenerate,
-    zero-area shapes for these PC4 and gemeente sets (not exact coverages), so a plain union is used here."""
-    geoms = [g for g in geoms if g is not None and not g.is_empty]
-    try:
-        return shapely.union_all(geoms)
-    except shapely.errors.GEOSException:
-        return shapely.union_all(shapely.make_valid(np.array(geoms, dtype=object)), grid_size=1e-6)
+    """Union of a unit group's polygons (see ``geometry.dissolve`` for why the coverage union is checked)."""
+    return dissolve(geoms)
 
 
 # Dropping slivers and pinholes (left by dissolving PC4 areas) shrinks the SWV layers five-fold; at 1e-5 deg²
