@@ -84,7 +84,42 @@ class Locks(_Section):
                 raise ValueError("locks.apart: every entry must be a pair of two unit codes")
             if pair[0] == pair[1]:
                 raise ValueError(f"locks.apart: unit {pair[0]} cannot be kept apart from itself")
+        self._consistent()
         return self
+
+    def _consistent(self) -> None:
+        """Locks that contradict each other by their codes alone (no data needed); the solver checks the rest
+        (e.g. a GM code against its own PC4 codes)."""
+        parent: dict[str, str] = {}
+
+        def find(a: str) -> str:
+            parent.setdefault(a, a)
+            while parent[a] != a:
+                a = parent[a]
+            return a
+
+        def union(a: str, b: str) -> None:
+            ra, rb = find(a), find(b)
+            if ra != rb:
+                parent[max(ra, rb)] = min(ra, rb)
+
+        by_name: dict[str, list[str]] = {}
+        for unit, name in sorted(self.pin.items()):
+            by_name.setdefault(name, []).append(unit)
+        for group in [*by_name.values(), *self.together]:
+            for u in group[1:]:
+                union(group[0], u)
+        for a, b in self.apart:
+            if find(a) == find(b):
+                raise ValueError(f"units {a} and {b} are kept apart (locks.apart) but also together "
+                                 "(locks.together or one pin name); fix: remove one of the two locks")
+        name_of: dict[str, str] = {}
+        for name, units in sorted(by_name.items()):
+            root = find(units[0])
+            if name_of.setdefault(root, name) != name:
+                raise ValueError(f"pins '{name_of[root]}' and '{name}' are joined by locks.together, but "
+                                 "different pin names mean different SWVs; fix: remove the together group or use "
+                                 "one pin name")
 
 
 class Objective(_Section):
@@ -153,7 +188,8 @@ def scenario_from_dict(data: dict, source: str = "<scenario>") -> Scenario:
     except ValidationError as exc:
         err = exc.errors()[0]
         msg = err["msg"].removeprefix("Value error, ")
-        raise InputError(source, msg, _fix_for(err), field=_field_path(err["loc"])) from None
+        msg, sep, fix = msg.partition("; fix: ")  # a validator may name its own fix
+        raise InputError(source, msg, fix if sep else _fix_for(err), field=_field_path(err["loc"])) from None
 
 
 def load_scenario(path: str | Path | None = None) -> Scenario:
