@@ -23,6 +23,7 @@ app.add_typer(data_app, name="data")
 COMMAND_MODULES: tuple[str, ...] = (
     "regioindeling.commands.data",
     "regioindeling.commands.diagnose",
+    "regioindeling.commands.solve",
     "regioindeling.commands.evaluate",
 )
 

@@ -351,8 +351,14 @@ class _Evaluator:
             self.row_fac_km[t] = nearest_within(self.row_swv, self.px, self.py, grp, sc.x.to_numpy(float),
                                                 sc.y.to_numpy(float), n) * f
             self.row_today_km[t] = today[t].to_numpy(float) * f
+        # facilities.exempt_absent: a type with no site anywhere in a jeugdregio is not required there.
+        jz_of_unit = {u.code: u.jeugdregio for u in us.units}
+        site_jz = sc.unit.map(jz_of_unit)
         for t in self.sc.facilities.required:
+            present = set(site_jz[sc.sector.map(lambda s, t=t: t in facility_types_of(s)).to_numpy(bool)])
             for i in np.flatnonzero(self.fac_count[t] == 0):
+                if getattr(self.sc.facilities, "exempt_absent", False) and self.swv_jz[i] not in present:
+                    continue
                 mem = self.codes_of(self.members[i])
                 self.add("facility", self.swv_ids[i], mem,
                          f"SWV {self.swv_ids[i]} has no {t} site among its {len(mem)} units ({_list(mem, 5)})")

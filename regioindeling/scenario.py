@@ -31,8 +31,8 @@ class Units(_Section):
 
 
 class Travel(_Section):
-    max_km: float = Field(35.0, gt=0, description="Max travel distance (km) from every PC4 centre to its SWV hub.")
-    detour_factor: float = Field(1.3, ge=1.0, le=3.0, description="Road distance / straight-line distance.")
+    max_km: float = Field(50.0, gt=0, description="Max travel distance (km) from every PC4 centre to its SWV hub.")
+    detour_factor: float = Field(1.34, ge=1.0, le=3.0, description="Road distance / straight-line distance.")
     facility_max_km: dict[str, float] = Field(
         default_factory=dict, description="Optional max km from every PC4 to the nearest site of a facility type "
         "inside its SWV, e.g. {sbo = 20}.")
@@ -51,6 +51,9 @@ class Facilities(_Section):
     required: list[Literal["sbo", "so", "vso", "pro"]] = Field(
         default_factory=lambda: list(FACILITY_TYPES),
         description="Facility types every SWV must contain; so/vso sites count for both so and vso.")
+    exempt_absent: bool = Field(
+        True, description="A required type with no site anywhere in a jeugdregio is not required of that "
+        "jeugdregio's SWVs (no indeling inside the jeugdregio can provide it; e.g. Utrecht West has no so/vso).")
 
 
 class Size(_Section):

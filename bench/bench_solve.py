@@ -1,0 +1,87 @@
+"""Solver benchmarks: national runs per unit level and a one-jeugdregio re-solve after a lock change.
+
+Run from the project root:  python bench/bench_solve.py [gemeente] [hybrid] [pc4] [resolve]
+Prints wall time (model build included), status counts, objective, gap and peak memory (RSS of this process
+and its worker processes). Figures go to bench/RESULTS.md with the machine's load (`uptime`).
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from regioindeling.data import load  # noqa: E402
+from regioindeling.scenario import load_scenario, scenario_from_dict  # noqa: E402
+from regioindeling.solve import solve  # noqa: E402
+
+
+def _peak_mb() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return max(own, kids) / 1024
+
+
+def _scenario(level: str, **over):
+    base = load_scenario().to_dict()
+    base["units"]["level"] = level
+    for sec, vals in over.items():
+        base[sec].update(vals)
+    return scenario_from_dict(base)
+
+
+def national(ds, level: str, **over) -> None:
+    sc = _scenario(level, **over)
+    t = time.perf_counter()
+    res = solve(ds, sc)
+    wall = time.perf_counter() - t
+    n = res.national
+    slow = sorted(res.reports, key=lambda r: -r.seconds)[:3]
+    print(f"national {level}: wall {wall:.2f} s, statuses {({k: v for k, v in n['jeugdregios'].items() if v})}, "
+          f"{n['n_swvs']} SWVs, objective {n['objective']:,.0f}, gap {n['gap'] or 0:.2%}, "
+          f"evaluator ok {None if res.evaluation is None else res.evaluation.ok}, peak {_peak_mb():.0f} MB")
+    print("  slowest: " + "; ".join(f"{r.jeugdregio} {r.status} {r.seconds:.1f} s n={r.n_units} "
+                                    f"gap {r.gap or 0:.2%}" for r in slow))
+    for r in res.reports:
+        if r.status not in ("optimal",):
+            print(f"  {r.jeugdregio}: {r.status} {r.message}")
+
+
+def resolve(ds, level: str, jz: str) -> None:
+    sc = _scenario(level, solver={"processes": 1})
+    base = solve(ds, sc, jeugdregios=[jz])
+    members = max(base.proposal.members().values(), key=len)
+    a, b = members[0], members[-1]
+    locked = _scenario(level, solver={"processes": 1}, locks={"apart": [[a, b]]})
+    t = time.perf_counter()
+    res = solve(ds, locked, jeugdregios=[jz])
+    wall = time.perf_counter() - t
+    r = res.reports[0]
+    print(f"re-solve {jz} at {level} after apart lock {a}/{b}: wall {wall:.2f} s (solver {r.seconds:.2f} s), "
+          f"{r.status}, gap {r.gap or 0:.2%}, objective {base.reports[0].objective:,.0f} -> {r.objective:,.0f}")
+
+
+def main(argv: list[str]) -> None:
+    what = argv or ["gemeente", "resolve"]
+    print(f"load: {os.getloadavg()}, cpus {os.cpu_count()}")
+    t = time.perf_counter()
+    ds = load()
+    print(f"dataset load {time.perf_counter() - t:.2f} s")
+    if "gemeente" in what:
+        national(ds, "gemeente")
+    if "hybrid" in what:
+        national(ds, "hybrid")
+    if "pc4" in what:
+        national(ds, "pc4", solver={"time_limit_s": 120.0, "gap": 0.01})
+    if "resolve" in what:
+        resolve(ds, "gemeente", "JZ39")
+    if "resolve-pc4" in what:
+        resolve(ds, "pc4", "JZ43")
+    print(f"peak memory {_peak_mb():.0f} MB")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,211 @@
+"""A fast feasible start for the MIP: the best valid candidate among cheap constructions.
+
+Candidates: a caller's assignment (e.g. the gemeente-level optimum lifted to PC4 units), one SWV for the
+whole region around its best hub, and a greedy split that grows SWVs around facility-complete seeds. Each
+candidate is checked with the instance's own constraint check; the cheapest valid one wins. None is fine:
+the MIP then starts cold.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from solvers.instance import Instance
+
+
+def _repair_hubs(inst: Instance, hub_of: list[int]) -> list[int]:
+    """Move each SWV's hub to its best (cheapest travel) member within reach of all members."""
+    groups: dict[int, list[int]] = {}
+    for i, j in enumerate(hub_of):
+        groups.setdefault(j, []).append(i)
+    out = list(hub_of)
+    for _j, mem in sorted(groups.items()):
+        idx = np.array(mem)
+        ok = inst.reach[np.ix_(idx, idx)].all(axis=0)
+        if not ok.any():
+            continue
+        costs = inst.cost[np.ix_(idx, idx)].sum(axis=0)
+        costs[~ok] = np.inf
+        best = mem[int(np.argmin(costs))]
+        for i in mem:
+            out[i] = best
+    return out
+
+
+def one_swv(inst: Instance) -> list[int] | None:
+    hubs = [j for j, reg in inst.hub_region.items() if len(reg) == inst.n]
+    if not hubs:
+        return None
+    j = min(hubs, key=lambda h: (float(inst.cost[:, h].sum()), h))
+    return [j] * inst.n
+
+
+def greedy_split(inst: Instance) -> list[int] | None:
+    """Voronoi-like split: seeds are units holding as many required facility types as possible, far apart;
+    every unit joins the nearest seed it can reach through already-joined neighbours."""
+    req = inst.required_types()
+    score = np.array([sum(1 for t in req if inst.facilities[t][i] > 0) for i in range(inst.n)])
+    order = sorted(range(inst.n), key=lambda i: (-score[i], -float(inst.pupils[i]), i))
+    best = None
+    for k in range(2, min(12, inst.n) + 1):
+        seeds: list[int] = []
+        for i in order:
+            if len(seeds) == k:
+                break
+            if i in inst.hub_region and all(inst.reach_km[i, s] > 0 for s in seeds):
+                seeds.append(i)
+        if len(seeds) < k:
+            break
+        hub_of = [-1] * inst.n
+        frontier = []
+        for s in seeds:
+            hub_of[s] = s
+            frontier.append(s)
+        # grow all SWVs at once, ring by ring (each unit joins the nearest seed among its joined neighbours)
+        while True:
+            moves = {}
+            for i in range(inst.n):
+                if hub_of[i] != -1:
+                    continue
+                opts = [(float(inst.reach_km[i, hub_of[nb]]), hub_of[nb]) for nb in inst.neighbours[i]
+                        if hub_of[nb] != -1 and inst.reach[i, hub_of[nb]]]
+                if opts:
+                    moves[i] = min(opts)[1]
+            if not moves:
+                break
+            for i, j in moves.items():
+                hub_of[i] = j
+        if -1 in hub_of:
+            continue
+        hub_of = _repair_hubs(inst, hub_of)
+        if not inst.violations(hub_of):
+            val = inst.objective_of(hub_of)["objective"]
+            if best is None or val < best[0]:
+                best = (val, hub_of)
+    return None if best is None else best[1]
+
+
+def warm_start(inst: Instance, given: list[int] | None = None) -> list[int] | None:
+    """The cheapest valid candidate, or None."""
+    cands = []
+    if given is not None and len(given) == inst.n:
+        cands.append(given)
+        cands.append(_repair_hubs(inst, given))
+    single = one_swv(inst)
+    if single is not None:
+        cands.append(single)
+    if inst.n <= 600:
+        g = greedy_split(inst)
+        if g is not None:
+            cands.append(g)
+    valid = [(inst.objective_of(c)["objective"], tuple(c)) for c in cands if not inst.violations(c)]
+    if not valid:
+        return None
+    return list(min(valid)[1])
+
+
+def repair_contiguity(inst: Instance, hub_of: list[int]) -> list[int] | None:
+    """Make a (MIP) solution connected. In each SWV the piece that best carries it (all required facility types,
+    then the hub, then pupils) stays; every other piece joins the neighbouring SWV that leaves the fewest
+    violations (cheapest first); hubs are then re-chosen. Returns the repaired assignment if valid, else None."""
+    from solvers.instance import components
+
+    req = inst.required_types()
+    out = list(hub_of)
+    for _round in range(inst.n):
+        members: dict[int, set[int]] = {}
+        for i, j in enumerate(out):
+            members.setdefault(j, set()).add(i)
+        pieces = []
+        for lab, mem in sorted(members.items()):
+            comps = components(mem, inst.neighbours)
+            if len(comps) < 2:
+                continue
+            keep = max(range(len(comps)), key=lambda c: (
+                all(any(inst.facilities[t][u] > 0 for u in comps[c]) for t in req), lab in comps[c],
+                float(sum(inst.pupils[u] for u in comps[c])), -min(comps[c])))
+            pieces += [(lab, comps[c]) for c in range(len(comps)) if c != keep]
+        if not pieces:
+            break
+        moved = False
+        for lab, comp in pieces:
+            if any(out[u] != lab for u in comp):
+                continue  # an earlier move this round touched it; next round looks again
+            opts = sorted({out[k] for u in comp for k in inst.neighbours[u] if k not in comp and out[k] != lab})
+            if not opts:
+                continue
+            cu = sorted(comp)
+            opts.sort(key=lambda h: (float(inst.cost[cu, h].sum()), h))
+            base = len(_broken(inst, out))
+            best = None
+            for h in opts:
+                trial = list(out)
+                for u in comp:
+                    trial[u] = h
+                score = len(_broken(inst, trial))
+                if best is None or score < best[0]:
+                    best = (score, trial)
+                if score < base:
+                    break
+            out = best[1]
+            moved = True
+        if not moved:
+            return None
+    out = _repair_hubs(inst, out)
+    return _dissolve(inst, out)
+
+
+def _dissolve(inst: Instance, out: list[int]) -> list[int] | None:
+    """Merge SWVs that still break a constraint (e.g. lost their only so site) into the neighbouring SWV
+    that leaves the fewest violations, while that helps."""
+    for _round in range(inst.n):
+        broken = inst.violations(out)
+        if not broken:
+            return out
+        members: dict[int, set[int]] = {}
+        for i, j in enumerate(out):
+            members.setdefault(j, set()).add(i)
+        best = None
+        for lab, mem in sorted(members.items()):
+            nbs = sorted({out[k] for u in mem for k in inst.neighbours[u] if out[k] != lab})
+            for h in nbs:
+                trial = [h if x == lab else x for x in out]
+                trial = _repair_hubs(inst, trial)
+                score = (len(inst.violations(trial)), inst.objective_of(trial)["objective"])
+                if best is None or score < best[0]:
+                    best = (score, trial)
+        if best is None or best[0][0] >= len(broken):
+            return None
+        out = best[1]
+    return None
+
+
+def _broken(inst: Instance, hub_of: list[int]) -> list[str]:
+    return inst.violations(hub_of)
+
+
+def improve(inst: Instance, hub_of: list[int], seconds: float = 1.0) -> list[int]:
+    """Local search on a valid assignment: move single boundary units to a neighbouring SWV while that keeps
+    every constraint and lowers the objective (first improvement, deterministic order, time-boxed)."""
+    import time
+
+    t_end = time.perf_counter() + seconds
+    out = list(hub_of)
+    val = inst.objective_of(out)["objective"]
+    improved = True
+    while improved and time.perf_counter() < t_end:
+        improved = False
+        for i in range(inst.n):
+            if time.perf_counter() >= t_end:
+                break
+            if out[i] == i:
+                continue
+            for h in sorted({out[k] for k in inst.neighbours[i] if out[k] != out[i]}):
+                trial = list(out)
+                trial[i] = h
+                trial = _repair_hubs(inst, trial)
+                v = inst.objective_of(trial)["objective"]
+                if v < val - 1e-9 and not inst.violations(trial):
+                    out, val, improved = trial, v, True
+                    break
+    return out

@@ -1,0 +1,208 @@
+"""The districting model against brute force: every partition of up to 7 units is enumerated, each block gets
+its best hub, the cheapest valid partition is the optimum the solver must match."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from solvers import Districting, Locks, Settings
+from solvers.instance import INF, Instance
+
+TYPES = ("sbo", "so", "vso", "pro")
+
+
+def partitions(items: list[int]):
+    if not items:
+        yield []
+        return
+    first, rest = items[0], items[1:]
+    for part in partitions(rest):
+        for k in range(len(part)):
+            yield part[:k] + [[first] + part[k]] + part[k + 1:]
+        yield [[first]] + part
+
+
+def brute_force(inst: Instance) -> float | None:
+    """Optimal objective over all partitions (None if none is valid)."""
+    s = inst.settings
+    best = None
+    for part in partitions(list(range(inst.n))):
+        hub_of = [0] * inst.n
+        ok = True
+        for block in part:
+            hubs = [j for j in block if all(inst.reach[i, j] for i in block)]
+            if not hubs:
+                ok = False
+                break
+            price = {j: sum(s.travel_weight * inst.cost[i, j] + s.tiebreak_per_km * inst.reach_km[i, j]
+                            for i in block) for j in hubs}
+            j = min(hubs, key=lambda h: (price[h], h))
+            for i in block:
+                hub_of[i] = j
+        if not ok or inst.violations(hub_of):
+            continue
+        val = inst.objective_of(hub_of)["objective"]
+        if best is None or val < best:
+            best = val
+    return best
+
+
+def random_instance(seed: int, n: int | None = None, **overrides) -> Districting:
+    rng = np.random.default_rng(seed)
+    n = n or int(rng.integers(4, 8))
+    pts = rng.uniform(0, 30, size=(n, 2))
+    km = np.hypot(pts[:, None, 0] - pts[None, :, 0], pts[:, None, 1] - pts[None, :, 1])
+    reach = km + rng.uniform(0, 3, size=n)[:, None]  # a unit's farthest PC4 lies beyond its centre
+    pupils = rng.integers(0, 400, size=n).astype(float)
+    cost = km * pupils[:, None] + rng.uniform(0, 50, size=n)[:, None]
+    edges = set()
+    for i in range(n):  # connect each unit to its two nearest others
+        for j in np.argsort(km[i])[1:3]:
+            edges.add((min(i, int(j)), max(i, int(j))))
+    facilities = {t: (rng.random(n) < 0.45).astype(int) for t in TYPES[:2]}
+    cur = []
+    for i in range(n):
+        a = f"po:P{int(rng.integers(0, 2))}"
+        b = f"vo:V{int(rng.integers(0, 2))}"
+        cur.append({a: float(pupils[i]) * 0.6, b: float(pupils[i]) * 0.4})
+    kw = dict(max_km=float(rng.choice([15, 25, INF])), required=TYPES[:2],
+              min_pupils=float(rng.choice([0, 300])), max_pupils=float(rng.choice([900, 1500, INF])),
+              travel_weight=1.0, disruption_weight=float(rng.choice([0, 3])),
+              count_weight=float(rng.choice([0, 500])), threads=1, time_limit_s=30)
+    kw.update(overrides)
+    codes = [f"U{i}" for i in range(n)]
+    d = Districting.from_cost_matrix(cost, pupils=pupils, edges=sorted(edges), facilities=facilities,
+                                     reach_km=reach, settings=Settings(**kw), codes=codes, current=cur)
+    return d
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_matches_brute_force(seed):
+    d = random_instance(seed)
+    want = brute_force(d.instance)
+    res = d.solve()
+    if want is None:
+        assert res.status == "infeasible"
+        assert res.message.startswith("region: ")
+        assert "; " in res.message  # names a fix
+        return
+    assert res.status == "optimal", res.message
+    hub_of = [d.instance.codes.index(res.assignment[c]) for c in d.instance.codes]
+    assert d.instance.violations(hub_of) == []
+    assert math.isclose(res.objective, want, rel_tol=1e-6, abs_tol=1e-6), (res.objective, want)
+    assert res.gap == pytest.approx(0.0, abs=1e-5)
+
+
+@pytest.mark.parametrize("seed", range(40, 52))
+def test_large_model_variants_match_brute_force(seed, monkeypatch):
+    """The variants used on large models (disaggregated disruption, no neighbour cuts up front) are exact too."""
+    from solvers import constraints
+
+    monkeypatch.setattr(constraints, "AGGREGATED_DISRUPTION_MAX_VARS", 0)
+    monkeypatch.setattr(constraints, "NEIGHBOUR_CUTS_MAX_VARS", 0)
+    d = random_instance(seed, disruption_weight=3.0)
+    want = brute_force(d.instance)
+    res = d.solve()
+    if want is None:
+        assert res.status == "infeasible"
+        return
+    assert res.status == "optimal", res.message
+    assert math.isclose(res.objective, want, rel_tol=1e-6, abs_tol=1e-6), (res.objective, want)
+
+
+@pytest.mark.parametrize("seed", range(30, 40))
+def test_matches_brute_force_without_contiguity_and_with_target(seed):
+    d = random_instance(seed, contiguity=False, target_swvs=2, min_pupils=0.0, max_pupils=INF)
+    want = brute_force(d.instance)
+    res = d.solve()
+    if want is None:
+        assert res.status == "infeasible"
+        return
+    assert res.n_swvs == 2
+    assert math.isclose(res.objective, want, rel_tol=1e-6, abs_tol=1e-6)
+
+
+def _line(n=6, **kw):
+    """Units on a line 0..n-1 km apart, a path graph, 100 pupils each."""
+    xs = np.arange(n, dtype=float) * 10
+    km = np.abs(xs[:, None] - xs[None, :])
+    settings = Settings(required=(), threads=1, **kw)
+    return km, Districting.from_cost_matrix(km * 100, pupils=np.full(n, 100.0), reach_km=km,
+                                            edges=[(i, i + 1) for i in range(n - 1)], settings=settings)
+
+
+def test_contiguity_needs_separator_rounds():
+    # A ring where the cheapest split would be non-contiguous: units 0 and 3 are close (cost) but not adjacent.
+    n = 6
+    cost = np.full((n, n), 1000.0)
+    np.fill_diagonal(cost, 0.0)
+    cost[0, 3] = cost[3, 0] = 1.0
+    cost[1, 4] = cost[4, 1] = 1.0
+    cost[2, 5] = cost[5, 2] = 1.0
+    edges = [(0, 1), (1, 2), (2, 3), (3, 4), (4, 5)]  # a path: 0 and 3 never touch
+    s = Settings(required=(), count_weight=500.0, threads=1)
+    d = Districting.from_cost_matrix(cost, edges=edges, settings=s)
+    res = d.solve()
+    assert res.status == "optimal"
+    hub_of = [d.instance.codes.index(res.assignment[c]) for c in d.instance.codes]
+    assert d.instance.violations(hub_of) == []
+    assert math.isclose(res.objective, brute_force(d.instance))
+    # without contiguity the close pairs are merged
+    d2 = Districting.from_cost_matrix(cost, edges=edges, settings=Settings(required=(), count_weight=500.0,
+                                                                           contiguity=False, threads=1))
+    assert d2.solve().n_swvs == 3
+
+
+def test_locks_pin_together_apart():
+    km, d = _line(6, count_weight=10_000.0)
+    assert d.solve().n_swvs == 1
+    inst = d.instance
+    locked = Districting(replace(inst, locks=Locks(apart=((0, 5),))))
+    res = locked.solve()
+    assert res.status == "optimal" and res.assignment["u000"] != res.assignment["u005"]
+    pins = Districting(replace(inst, locks=Locks(pins={1: "A", 2: "B", 4: "B"})))
+    res = pins.solve()
+    a = res.assignment
+    assert a["u002"] == a["u004"] == a["u003"] and a["u001"] != a["u002"]
+
+
+def test_infeasible_unit_above_max_pupils_is_named():
+    km, d = _line(4, max_pupils=50.0)
+    res = d.solve()
+    assert res.status == "infeasible"
+    assert "unit u000 has 100 pupils, above max_pupils 50" in res.message
+
+
+def test_infeasible_travel_is_explained_by_relaxation():
+    # every unit could be its own SWV, but the target of 1 SWV needs a hub within 15 km of 40 km of line
+    km, d = _line(5, max_km=15.0, target_swvs=1)
+    res = d.solve()
+    assert res.status == "infeasible"
+    assert "max_km" in res.message and "raise travel.max_km" in res.message
+
+
+def test_precheck_missing_facility_type():
+    km = np.zeros((2, 2))
+    d = Districting.from_cost_matrix(km, facilities={"pro": [0, 0]}, settings=Settings(required=("pro",)),
+                                     label="JZ99 Testregio")
+    res = d.solve()
+    assert res.status == "infeasible"
+    assert res.message.startswith("JZ99 Testregio: no pro site anywhere in the region")
+
+
+def test_cbc_backend_gives_the_same_optimum():
+    d = random_instance(3)
+    want = d.solve()
+    cbc = Districting(d.instance.with_settings(backend="cbc")).solve()
+    assert cbc.status == want.status
+    if want.objective is not None:
+        assert math.isclose(cbc.objective, want.objective, rel_tol=1e-6)
+
+
+def test_deterministic_assignment():
+    d = random_instance(7, n=7)
+    assert d.solve().assignment == random_instance(7, n=7).solve().assignment
