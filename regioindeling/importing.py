@@ -25,8 +25,9 @@ from regioindeling.model import Proposal, is_gemeente_code, is_pc4_code
 
 MAX_BYTES = 50 * 1024 * 1024
 NAME_KEYS = ("swv_id", "swv", "id", "name", "naam", "district", "DISTRICT", "Name", "NAME")
-LOW_COVER = 0.5
-REFUSED_TYPES = (".xlsx", ".xls", ".ods", ".shp", ".gpkg", ".zip", ".kml", ".kmz", ".gml", ".parquet", ".pdf")  # a unit less than half covered by its polygon is listed in the report
+LOW_COVER = 0.5  # a unit less than half covered by its polygon is listed in the report
+NL_ENVELOPE = (0.0, 48.0, 12.0, 56.0)  # lon/lat box a drawn proposal may reach into (sea, neighbours); RD New holds
+REFUSED_TYPES = (".xlsx", ".xls", ".ods", ".shp", ".gpkg", ".zip", ".kml", ".kmz", ".gml", ".parquet", ".pdf")
 
 
 @dataclass
@@ -226,7 +227,8 @@ def _features(path: Path, doc) -> list[dict]:
                          "save the layer as a GeoJSON FeatureCollection (one Feature per SWV)", field="type")
     crs = doc.get("crs")
     if crs is not None:
-        name = str((crs.get("properties") or {}).get("name", "")) if isinstance(crs, dict) else str(crs)
+        props = crs.get("properties") if isinstance(crs, dict) else None
+        name = str(props.get("name", "")) if isinstance(props, dict) else json.dumps(crs)[:80]
         if not any(k in name.upper() for k in ("CRS84", "4326")):
             raise InputError(path, f"coordinates in a projected CRS ({name})",
                              "export as WGS84 lon/lat (EPSG:4326), as RFC 7946 requires", field="crs")
@@ -242,6 +244,11 @@ def _features(path: Path, doc) -> list[dict]:
 def _from_geojson(path: Path, doc, ds) -> tuple[Proposal, ImportReport]:
     feats = _features(path, doc)
     props = [f.get("properties") or {} for f in feats]
+    for i, p in enumerate(props):
+        if not isinstance(p, dict):
+            raise InputError(path, f"features[{i}].properties is a {type(p).__name__}, not an object",
+                             'give every feature a properties object, e.g. {"swv_id": "A", "units": ["GM0363"]}',
+                             field=f"features[{i}].properties")
     for i, p in enumerate(props):
         if "units" in p and not isinstance(p["units"], list):
             raise InputError(path, f"features[{i}].properties.units is a {type(p['units']).__name__}, not a list",
@@ -300,6 +307,11 @@ def _check_lonlat(path: Path, geoms) -> None:
     if b[2] < 2.5 or b[0] > 7.6 or b[3] < 50.5 or b[1] > 53.8:
         raise InputError(path, f"polygons lie outside the Netherlands (bounds {np.round(b, 3).tolist()})",
                          "draw the polygons over the Netherlands in WGS84 lon/lat", field="geometry")
+    if b[0] < NL_ENVELOPE[0] or b[1] < NL_ENVELOPE[1] or b[2] > NL_ENVELOPE[2] or b[3] > NL_ENVELOPE[3]:
+        # a stray vertex far away (a typo, a lost digit) would not project into RD New
+        raise InputError(path, f"polygons reach far outside the Netherlands (bounds {np.round(b, 3).tolist()}, "
+                         f"allowed {list(NL_ENVELOPE)})", "remove the stray vertices (check for typos in the "
+                         "coordinates) and export again", field="geometry")
 
 
 _RD_PC4: dict[int, np.ndarray] = {}
@@ -323,7 +335,7 @@ def _from_polygons(path: Path, feats, props, ds) -> tuple[Proposal, ImportReport
                              "give every feature a Polygon or MultiPolygon (or 'swv_id' and 'units' properties)",
                              field=f"features[{i}].geometry")
         try:
-            shp = shapely.from_geojson(json.dumps(g))
+            shp = shapely.force_2d(shapely.from_geojson(json.dumps(g)))  # an altitude (3rd number) is ignored
         except Exception as exc:
             raise InputError(path, f"features[{i}] has a broken polygon ({exc})", "repair the geometry",
                              field=f"features[{i}].geometry") from None
@@ -338,11 +350,15 @@ def _from_polygons(path: Path, feats, props, ds) -> tuple[Proposal, ImportReport
     seen: dict[str, int] = {}
     for i, n in enumerate(names):  # two polygons with one name are one SWV
         seen.setdefault(n, i)
-    polys = np.asarray(shapely.make_valid(np.asarray(gpd.GeoSeries(geoms, crs="EPSG:4326").to_crs(RD).values)))
     pc_rd = _pc4_rd(ds)
     pc_area = shapely.area(pc_rd)
-    ip, ig = shapely.STRtree(polys).query(pc_rd, predicate="intersects")
-    inter = shapely.area(shapely.intersection(pc_rd[ip], polys[ig], grid_size=0.5))  # snap-rounded: robust
+    try:
+        polys = np.asarray(shapely.make_valid(np.asarray(gpd.GeoSeries(geoms, crs="EPSG:4326").to_crs(RD).values)))
+        ip, ig = shapely.STRtree(polys).query(pc_rd, predicate="intersects")
+        inter = shapely.area(shapely.intersection(pc_rd[ip], polys[ig], grid_size=0.5))  # snap-rounded: robust
+    except shapely.errors.GEOSException as exc:  # checked above; a geometry GEOS still cannot handle is bad input
+        raise InputError(path, f"polygons GEOS cannot process ({exc})", "repair the geometries in your GIS "
+                         "(QGIS: Fix Geometries) and export again", field="geometry") from None
     # per PC4 and SWV name: covered area (two polygons with one name add up)
     cover: dict[int, dict[str, float]] = {}
     for a, g, ar in zip(ip, ig, inter):

@@ -2,7 +2,9 @@
 
 Layout: ``<root>/<name>/scenario.toml`` and ``<root>/<name>/proposal.geojson``. A save writes both files into a
 staging directory (each fsynced) and swaps it into place, so a crash leaves either the previous version or the
-new one, never a mix. Names are reduced to a safe slug, so no name can point outside the store.
+new one, never a mix. Writers hold an exclusive lock on ``<root>/.lock`` and readers a shared one, so a reader in
+another session never sees half of a swap either. Names are reduced to a safe slug, so no name can point outside
+the store (and no slug is a name Windows reserves, in case the folder is shared).
 The root is ``$REGIOINDELING_STORE`` if set, else ``scenarios/user`` in the project.
 """
 
@@ -28,6 +30,8 @@ SCENARIO_FILE = "scenario.toml"
 PROPOSAL_FILE = "proposal.geojson"
 MAX_NAME = 64
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
+_WINDOWS_RESERVED = frozenset({"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),
+                               *(f"LPT{i}" for i in range(1, 10))})
 
 
 def default_root() -> Path:
@@ -44,8 +48,11 @@ def sanitise_name(name: str) -> str:
     slug = _UNSAFE.sub("-", text.strip())
     slug = re.sub(r"\.{2,}", ".", slug).strip("-._")[:MAX_NAME].strip("-._")
     if not slug:
-        raise InputError("scenario name", f"'{name}' has no usable characters",
+        shown = repr(str(name)[:40])  # repr: a name with a newline or NUL must not break the one-line message
+        raise InputError("scenario name", f"{shown} has no usable characters",
                          "use letters, digits, '-' or '_' (e.g. noord-35km)", field="name")
+    if slug.split(".")[0].upper() in _WINDOWS_RESERVED:
+        slug = "_" + slug
     return slug
 
 
@@ -80,22 +87,40 @@ class ScenarioStore:
         return path
 
     @contextmanager
-    def _locked(self):
-        """One writer at a time (several app sessions share the store)."""
+    def _locked(self, shared: bool = False):
+        """One writer at a time and no reader during a write (several app sessions share the store)."""
         self.root.mkdir(parents=True, exist_ok=True)
         with open(self.root / ".lock", "a+b") as fh:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+            fcntl.flock(fh.fileno(), fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
             try:
                 yield
             finally:
                 fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
     def _recover(self, path: Path) -> None:
-        """Finish a swap a crash interrupted: the previous version sits in ``.<name>.old``."""
+        """Finish a swap a crash interrupted: the previous version sits in ``.<name>.old``. Call under the lock."""
         old = path.with_name(f".{path.name}.old")
         if not path.exists() and old.is_dir():
-            os.replace(old, path)
+            try:
+                os.replace(old, path)
+            except FileNotFoundError:  # another reader (shared lock) recovered it first
+                return
             _fsync_dir(path.parent)
+
+    def _tidy(self) -> None:
+        """Under the exclusive lock: finish interrupted swaps and remove what killed saves and deletes left behind
+        (no other save or delete can be under way, so every staging or trash directory is stale)."""
+        for p in sorted(self.root.iterdir()):
+            if not p.name.startswith(".") or not p.is_dir():
+                continue
+            if p.name.endswith((".staging", ".trash")):
+                shutil.rmtree(p, ignore_errors=True)
+            elif p.name.endswith(".old"):
+                target = p.with_name(p.name[1:-4])
+                if target.exists():
+                    shutil.rmtree(p, ignore_errors=True)
+                else:
+                    self._recover(target)
 
     def _write_dir(self, path: Path, files: dict[str, bytes]) -> None:
         staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".staging", dir=self.root))
@@ -120,6 +145,7 @@ class ScenarioStore:
         if proposal_geojson is not None:
             files[PROPOSAL_FILE] = bytes(proposal_geojson)
         with self._locked():
+            self._tidy()  # first: a previous version left in .<name>.old by a crash must not be thrown away
             self._write_dir(path, files)
         return path.name
 
@@ -127,17 +153,18 @@ class ScenarioStore:
         if not self.root.is_dir():
             return []
         out = []
-        for old in sorted(self.root.glob(".*.old")):
-            self._recover(self.root / old.name[1:-4])
-        for path in sorted(p for p in self.root.iterdir() if p.is_dir() and not p.name.startswith(".")):
-            toml = path / SCENARIO_FILE
-            if not toml.is_file():
-                continue
-            try:
-                desc = str(tomllib.loads(toml.read_text("utf-8")).get("description", ""))
-            except (tomllib.TOMLDecodeError, UnicodeDecodeError):
-                desc = "(unreadable scenario file)"
-            out.append(StoreEntry(path.name, desc, (path / PROPOSAL_FILE).is_file(), toml.stat().st_mtime))
+        with self._locked(shared=True):
+            for old in sorted(self.root.glob(".*.old")):
+                self._recover(self.root / old.name[1:-4])
+            for path in sorted(p for p in self.root.iterdir() if p.is_dir() and not p.name.startswith(".")):
+                toml = path / SCENARIO_FILE
+                if not toml.is_file():
+                    continue
+                try:
+                    desc = str(tomllib.loads(toml.read_text("utf-8")).get("description", ""))
+                except (tomllib.TOMLDecodeError, UnicodeDecodeError):
+                    desc = "(unreadable scenario file)"
+                out.append(StoreEntry(path.name, desc, (path / PROPOSAL_FILE).is_file(), toml.stat().st_mtime))
         return out
 
     def names(self) -> list[str]:
@@ -145,23 +172,30 @@ class ScenarioStore:
 
     def exists(self, name: str) -> bool:
         path = self._dir(name)
-        self._recover(path)
-        return (path / SCENARIO_FILE).is_file()
+        if not self.root.is_dir():
+            return False
+        with self._locked(shared=True):
+            self._recover(path)
+            return (path / SCENARIO_FILE).is_file()
 
     def open(self, name: str) -> StoredScenario:
         path = self._dir(name)
-        self._recover(path)
-        toml = path / SCENARIO_FILE
-        if not toml.is_file():
-            raise InputError(f"scenario store {self.root}", f"no scenario named '{path.name}'",
+        toml, prop = path / SCENARIO_FILE, path / PROPOSAL_FILE
+        missing = InputError(f"scenario store {self.root}", f"no scenario named '{path.name}'",
                              "pick one of the saved scenarios", field="name")
+        if not self.root.is_dir():
+            raise missing
+        with self._locked(shared=True):  # both files from one save, never half of a swap
+            self._recover(path)
+            if not toml.is_file():
+                raise missing
+            text = toml.read_bytes()
+            proposal = prop.read_bytes() if prop.is_file() else None
         try:
-            data = tomllib.loads(toml.read_text("utf-8"))
+            data = tomllib.loads(text.decode("utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise InputError(toml, f"invalid TOML ({exc})", "save the scenario again or delete it") from None
-        scenario = scenario_from_dict(data, str(toml))
-        prop = path / PROPOSAL_FILE
-        return StoredScenario(path.name, scenario, prop.read_bytes() if prop.is_file() else None)
+        return StoredScenario(path.name, scenario_from_dict(data, str(toml)), proposal)
 
     def duplicate(self, source: str, target: str) -> str:
         """Copy scenario ``source`` to the new name ``target`` (refused if ``target`` exists)."""
@@ -175,7 +209,7 @@ class ScenarioStore:
     def delete(self, name: str) -> None:
         path = self._dir(name)
         with self._locked():
-            self._recover(path)
+            self._tidy()
             if not path.is_dir():
                 raise InputError(f"scenario store {self.root}", f"no scenario named '{path.name}'",
                                  "pick one of the saved scenarios", field="name")

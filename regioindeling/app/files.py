@@ -22,10 +22,12 @@ def check_upload(name: str, data: bytes, allowed: tuple[str, ...]) -> str:
         raise InputError(name, f"file type '.{ext or '?'}' is not accepted",
                          f"upload a {' or '.join('.' + a for a in allowed)} file")
     if len(data) > MAX_UPLOAD_BYTES:
-        raise InputError(name, f"file is {len(data) / 1e6:.0f} MB, above the {MAX_UPLOAD_BYTES // 2**20} MB limit",
+        raise InputError(name, f"file is {len(data) / 2**20:.0f} MB, above the {MAX_UPLOAD_BYTES // 2**20} MB limit",
                          "upload a smaller file (a national GeoJSON proposal is a few MB)")
     if not data.strip():
         raise InputError(name, "file is empty", "upload a file with content")
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16 text has NUL bytes too: name the real problem
+        raise InputError(name, "UTF-16 encoding, not UTF-8", "save the file as UTF-8 (in Excel: CSV UTF-8)")
     if b"\x00" in data[:4096]:
         raise InputError(name, "binary file, not UTF-8 text", f"upload a {' or '.join('.' + a for a in allowed)} text file")
     return ext
