@@ -398,8 +398,9 @@ import tomllib  # noqa: E402
 BAD = Path(__file__).resolve().parent / "bad_inputs"
 MANIFEST = tomllib.loads((BAD / "MANIFEST.toml").read_text("utf-8"))
 # Refused when the scenario is run (they name units, jeugdregios or limits the data contradicts), not when read.
-SOLVE_TIME = {"scenario_contradicting_locks.toml", "scenario_pin_unknown_unit.toml", "scenario_infeasible_size.toml"}
-CHECKED_ON_LOAD = {"scenario_unknown_jeugdregio.toml"}  # the form offers only the dataset's jeugdregios
+SOLVE_TIME = {"scenario_pin_unknown_unit.toml", "scenario_infeasible_size.toml"}
+# the form offers only the dataset's jeugdregios; contradicting locks are refused by the scenario schema itself
+CHECKED_ON_LOAD = {"scenario_unknown_jeugdregio.toml", "scenario_contradicting_locks.toml"}
 
 
 @pytest.fixture(scope="module")
