@@ -1,3 +1,4 @@
 from regioindeling.cli import main
 
-main()
+if __name__ == "__main__":  # solver worker processes (forkserver) import this module as __mp_main__
+    main()

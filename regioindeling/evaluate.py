@@ -18,6 +18,10 @@ Definitions (the docstrings of the helpers below say the same where they are com
   assigned to. Its *successor* is the new SWV that receives most of its po (vo) pupils (ties: smallest id). A
   po (vo) pupil's territory *changes* when the pupil's PC4 goes to another new SWV than its current po (vo)
   SWV's successor; merging whole SWVs therefore changes nobody's territory, splitting them does.
+- **Locks**: a lock code may be a unit, a GM code whose gemeente is split (all its PC4 units) or a PC4 of a
+  gemeente kept whole (that gemeente). ``pin``: units pinned to one name share an SWV, units pinned to different
+  names do not. ``keep_current_whole``: all PC4 areas of that current po/vo SWV end up in one new SWV.
+- **Scope**: with ``scenario.jeugdregios`` set, only units of those jeugdregio's must be assigned (a partial run).
 - **OOGO load** of a gemeente: today the number of distinct current po SWVs plus vo SWVs among its PC4 areas
   (each holds its own OOGO); proposed the number of distinct new SWVs among them (one merged SWV, one OOGO).
 """
@@ -212,7 +216,14 @@ class _Evaluator:
         blank = sorted(c for c, s in a.items() if c in by_code and (not isinstance(s, str) or not s.strip()))
         if blank:
             self.add("assignment", None, blank, f"{_n(len(blank), 'unit')} with an empty SWV id: {_list(blank)}")
-        missing = sorted(c for c in us.codes if c not in a)
+        # scenario.jeugdregios restricts the run: units elsewhere are out of scope, not missing
+        scope = set(self.sc.jeugdregios)
+        unknown_jz = sorted(scope - set(us.jeugdregios))
+        if unknown_jz:
+            raise InputError("scenario", f"unknown jeugdregio '{unknown_jz[0]}'", "use JZ codes of the dataset, e.g. JZ13",
+                             field="jeugdregios")
+        self.scope = scope or set(us.jeugdregios)
+        missing = sorted(u.code for u in us.units if u.code not in a and u.jeugdregio in self.scope)
         if missing:
             self.add("assignment", None, missing,
                      f"{_n(len(missing), 'unit')} not assigned to any SWV: {_list(missing)}")
@@ -500,6 +511,8 @@ class _Evaluator:
         names = self.ds.jeugdregio_names
         out = []
         for jz, codes in self.us.jeugdregios.items():
+            if jz not in self.scope and not self._swvs_of([self.us.index[c] for c in codes]):
+                continue
             idx = [self.us.index[c] for c in codes]
             s_idx = sorted(self._swvs_of(idx))
             out.append({
@@ -547,6 +560,7 @@ class _Evaluator:
         out = []
         order = np.argsort(gm, kind="stable")
         bounds = np.flatnonzero(np.r_[True, gm[order][1:] != gm[order][:-1], True])
+        row_jz = pc.jeugdregio.to_numpy()
         cur_po_all = pc.swv_po.to_numpy(dtype=object)
         cur_vo_all = pc.swv_vo.to_numpy(dtype=object)
         jz_all = pc.jeugdregio.to_numpy(dtype=object)
@@ -562,6 +576,8 @@ class _Evaluator:
         for a, b in zip(bounds[:-1], bounds[1:]):
             rows = order[a:b]
             g = gm[rows[0]]
+            if row_jz[rows[0]] not in self.scope and not (self.row_swv[rows] >= 0).any():
+                continue  # outside a partial run
             cur_po = shares(cur_po_all[rows], self.wpo[rows])
             cur_vo = shares(cur_vo_all[rows], self.wvo[rows])
             assigned = rows[self.row_swv[rows] >= 0]

@@ -9,15 +9,28 @@ RD = "EPSG:28992"
 WGS84 = "EPSG:4326"
 
 
-def dissolve(geoms, grid_size: float = 1.0):
-    """Union of adjacent polygons; the grid snaps near-coincident borders that are not noded exactly alike."""
+def dissolve(geoms, grid_size: float | None = None):
+    """Union of adjacent polygons.
+
+    The fast coverage union is only right for an exact coverage (shared borders noded alike); on simplified or
+    reprojected areas it can return degenerate, zero-area shapes without raising, so its area is checked and a
+    plain union (snapped to ``grid_size``, in the geometry's units, when given) is used instead.
+    """
     geoms = [g for g in np.asarray(geoms, dtype=object) if g is not None and not g.is_empty]
     if not geoms:
         return shapely.Polygon()
+    total = float(shapely.area(np.asarray(geoms, dtype=object)).sum())
     try:
-        return shapely.coverage_union_all(geoms)
+        merged = shapely.coverage_union_all(geoms)
+        if abs(merged.area - total) <= 1e-6 * total and merged.is_valid:
+            return merged
     except shapely.errors.GEOSException:
+        pass
+    try:
         return shapely.union_all(geoms, grid_size=grid_size)
+    except shapely.errors.GEOSException:
+        fixed = shapely.make_valid(np.asarray(geoms, dtype=object))
+        return shapely.union_all(fixed, grid_size=grid_size if grid_size is not None else 1e-9 * np.sqrt(total))
 
 
 def rfc7946(geom):

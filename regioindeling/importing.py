@@ -26,6 +26,8 @@ from regioindeling.model import Proposal, is_gemeente_code, is_pc4_code
 MAX_BYTES = 50 * 1024 * 1024
 NAME_KEYS = ("swv_id", "swv", "id", "name", "naam", "district", "DISTRICT", "Name", "NAME")
 LOW_COVER = 0.5  # a unit less than half covered by its polygon is listed in the report
+NL_ENVELOPE = (0.0, 48.0, 12.0, 56.0)  # lon/lat box a drawn proposal may reach into (sea, neighbours); RD New holds
+REFUSED_TYPES = (".xlsx", ".xls", ".ods", ".shp", ".gpkg", ".zip", ".kml", ".kmz", ".gml", ".parquet", ".pdf")
 
 
 @dataclass
@@ -77,6 +79,7 @@ def read_proposal_bytes(name: str, data: bytes, ds) -> tuple[Proposal, ImportRep
     if len(data) > MAX_BYTES:
         raise InputError(name, f"file is {len(data) / 2**20:.0f} MB, above the {MAX_BYTES // 2**20} MB limit",
                          "simplify the polygons or upload the unit,swv_id CSV instead")
+    _check_type(name, Path(name).suffix)
     text = _decode(name, data)
     path = Path(name)
     if _sniff(path, text) == "csv":
@@ -84,9 +87,16 @@ def read_proposal_bytes(name: str, data: bytes, ds) -> tuple[Proposal, ImportRep
     return _from_geojson(path, _parse_json(path, text), ds)
 
 
+def _check_type(where, suffix: str) -> None:
+    if suffix.lower() in REFUSED_TYPES:
+        raise InputError(where, f"file type {suffix.lower()} is not a proposal format",
+                         "export it as GeoJSON (.geojson, WGS84) or as a unit,swv_id CSV (.csv)")
+
+
 def _read_text(path: Path) -> str:
     if not path.is_file():
         raise InputError(path, "file not found", "give the path of an existing .geojson or .csv proposal")
+    _check_type(path, path.suffix)
     size = path.stat().st_size
     if size > MAX_BYTES:  # refused before reading a byte of it
         raise InputError(path, f"file is {size / 2**20:.0f} MB, above the {MAX_BYTES // 2**20} MB limit",
@@ -97,6 +107,8 @@ def _read_text(path: Path) -> str:
 def _decode(where, data: bytes) -> str:
     if not data.strip():
         raise InputError(where, "file is empty", "export the proposal again (GeoJSON or unit,swv_id CSV)")
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise InputError(where, "UTF-16 encoding, not UTF-8", "save the file as UTF-8 (in Excel: CSV UTF-8)")
     if b"\x00" in data[:8192]:
         raise InputError(where, "binary file, not GeoJSON or CSV text",
                          "give a .geojson or .csv file (a shapefile or GeoPackage must be exported as GeoJSON)")
@@ -115,12 +127,27 @@ def _sniff(path: Path, text: str) -> str:
     return "json" if text.lstrip()[:1] in ("{", "[") else "csv"
 
 
+def _refuse_constant(name: str):
+    raise ValueError(f"{name} is not valid JSON")
+
+
 def _parse_json(path: Path, text: str):
+    head = text.lstrip()[:100].lower()
+    if head.startswith("<"):
+        kind = "KML/XML" if ("<?xml" in head or "<kml" in head) else "HTML"
+        raise InputError(path, f"not valid JSON: the file is {kind}",
+                         "export the proposal as GeoJSON (or check the download: an error page is not a proposal)")
     try:
-        return json.loads(text)
+        return json.loads(text, parse_constant=_refuse_constant)
     except json.JSONDecodeError as exc:
-        raise InputError(path, f"broken JSON at line {exc.lineno}, column {exc.colno} ({exc.msg})",
+        raise InputError(path, f"not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})",
                          "repair the file or export it again as GeoJSON") from None
+    except ValueError as exc:  # NaN / Infinity
+        raise InputError(path, f"not valid JSON: {exc} (coordinates must be numbers)",
+                         "remove NaN/Infinity values and export again") from None
+    except RecursionError:
+        raise InputError(path, "not valid JSON for a proposal: nested too deeply",
+                         "give a GeoJSON FeatureCollection of polygons") from None
 
 
 # ---------------------------------------------------------------------------------------------- validation
@@ -178,9 +205,9 @@ def _from_csv(path: Path, text: str, ds) -> tuple[Proposal, ImportReport]:
         for n, rec in enumerate(reader, start=2):
             if not rec or all(not c.strip() for c in rec):
                 continue
-            if len(rec) <= max(iu, isw):
-                raise InputError(path, f"line {n} has {len(rec)} fields", "give every line a unit and an swv_id",
-                                 field="swv_id")
+            if len(rec) != len(header):
+                raise InputError(path, f"line {n} has {len(rec)} fields, the header has {len(header)}",
+                                 "give every row exactly the header's columns (unit,swv_id)", field=f"line {n}")
             rows.append((rec[iu].strip(), rec[isw].strip(), f"line {n}"))
     except csv.Error as exc:
         raise InputError(path, f"unreadable CSV ({exc})", "save it as plain comma-separated text") from None
@@ -200,7 +227,8 @@ def _features(path: Path, doc) -> list[dict]:
                          "save the layer as a GeoJSON FeatureCollection (one Feature per SWV)", field="type")
     crs = doc.get("crs")
     if crs is not None:
-        name = str((crs.get("properties") or {}).get("name", "")) if isinstance(crs, dict) else str(crs)
+        props = crs.get("properties") if isinstance(crs, dict) else None
+        name = str(props.get("name", "")) if isinstance(props, dict) else json.dumps(crs)[:80]
         if not any(k in name.upper() for k in ("CRS84", "4326")):
             raise InputError(path, f"coordinates in a projected CRS ({name})",
                              "export as WGS84 lon/lat (EPSG:4326), as RFC 7946 requires", field="crs")
@@ -216,6 +244,15 @@ def _features(path: Path, doc) -> list[dict]:
 def _from_geojson(path: Path, doc, ds) -> tuple[Proposal, ImportReport]:
     feats = _features(path, doc)
     props = [f.get("properties") or {} for f in feats]
+    for i, p in enumerate(props):
+        if not isinstance(p, dict):
+            raise InputError(path, f"features[{i}].properties is a {type(p).__name__}, not an object",
+                             'give every feature a properties object, e.g. {"swv_id": "A", "units": ["GM0363"]}',
+                             field=f"features[{i}].properties")
+    for i, p in enumerate(props):
+        if "units" in p and not isinstance(p["units"], list):
+            raise InputError(path, f"features[{i}].properties.units is a {type(p['units']).__name__}, not a list",
+                             'write units as a list of codes, e.g. "units": ["GM0363"]', field="units")
     if all(isinstance(p.get("units"), list) and p.get("swv_id") not in (None, "") for p in props):
         return _from_ours(path, doc, feats, props, ds)
     return _from_polygons(path, feats, props, ds)
@@ -270,6 +307,11 @@ def _check_lonlat(path: Path, geoms) -> None:
     if b[2] < 2.5 or b[0] > 7.6 or b[3] < 50.5 or b[1] > 53.8:
         raise InputError(path, f"polygons lie outside the Netherlands (bounds {np.round(b, 3).tolist()})",
                          "draw the polygons over the Netherlands in WGS84 lon/lat", field="geometry")
+    if b[0] < NL_ENVELOPE[0] or b[1] < NL_ENVELOPE[1] or b[2] > NL_ENVELOPE[2] or b[3] > NL_ENVELOPE[3]:
+        # a stray vertex far away (a typo, a lost digit) would not project into RD New
+        raise InputError(path, f"polygons reach far outside the Netherlands (bounds {np.round(b, 3).tolist()}, "
+                         f"allowed {list(NL_ENVELOPE)})", "remove the stray vertices (check for typos in the "
+                         "coordinates) and export again", field="geometry")
 
 
 _RD_PC4: dict[int, np.ndarray] = {}
@@ -293,21 +335,30 @@ def _from_polygons(path: Path, feats, props, ds) -> tuple[Proposal, ImportReport
                              "give every feature a Polygon or MultiPolygon (or 'swv_id' and 'units' properties)",
                              field=f"features[{i}].geometry")
         try:
-            shp = shapely.from_geojson(json.dumps(g))
+            shp = shapely.force_2d(shapely.from_geojson(json.dumps(g)))  # an altitude (3rd number) is ignored
         except Exception as exc:
             raise InputError(path, f"features[{i}] has a broken polygon ({exc})", "repair the geometry",
                              field=f"features[{i}].geometry") from None
-        geoms.append(shapely.make_valid(shp) if not shp.is_valid else shp)
+        if not shp.is_valid:
+            reason = shapely.is_valid_reason(shp)
+            raise InputError(path, f"features[{i}] has an invalid polygon ({reason})",
+                             "repair it in your GIS (QGIS: Vector > Geometry Tools > Fix Geometries) and export again",
+                             field=f"features[{i}].geometry")
+        geoms.append(shp)
         names.append(_swv_name(p, i))
     _check_lonlat(path, geoms)
     seen: dict[str, int] = {}
     for i, n in enumerate(names):  # two polygons with one name are one SWV
         seen.setdefault(n, i)
-    polys = np.asarray(shapely.make_valid(np.asarray(gpd.GeoSeries(geoms, crs="EPSG:4326").to_crs(RD).values)))
     pc_rd = _pc4_rd(ds)
     pc_area = shapely.area(pc_rd)
-    ip, ig = shapely.STRtree(polys).query(pc_rd, predicate="intersects")
-    inter = shapely.area(shapely.intersection(pc_rd[ip], polys[ig], grid_size=0.5))  # snap-rounded: robust
+    try:
+        polys = np.asarray(shapely.make_valid(np.asarray(gpd.GeoSeries(geoms, crs="EPSG:4326").to_crs(RD).values)))
+        ip, ig = shapely.STRtree(polys).query(pc_rd, predicate="intersects")
+        inter = shapely.area(shapely.intersection(pc_rd[ip], polys[ig], grid_size=0.5))  # snap-rounded: robust
+    except shapely.errors.GEOSException as exc:  # checked above; a geometry GEOS still cannot handle is bad input
+        raise InputError(path, f"polygons GEOS cannot process ({exc})", "repair the geometries in your GIS "
+                         "(QGIS: Fix Geometries) and export again", field="geometry") from None
     # per PC4 and SWV name: covered area (two polygons with one name add up)
     cover: dict[int, dict[str, float]] = {}
     for a, g, ar in zip(ip, ig, inter):

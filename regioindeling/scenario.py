@@ -7,6 +7,7 @@ to a default).
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 from typing import Literal
@@ -18,7 +19,7 @@ from regioindeling.model import FACILITY_TYPES
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)  # no infinite limits
 
 
 class Units(_Section):
@@ -87,7 +88,42 @@ class Locks(_Section):
                 raise ValueError("locks.apart: every entry must be a pair of two unit codes")
             if pair[0] == pair[1]:
                 raise ValueError(f"locks.apart: unit {pair[0]} cannot be kept apart from itself")
+        self._consistent()
         return self
+
+    def _consistent(self) -> None:
+        """Locks that contradict each other by their codes alone (no data needed); the solver checks the rest
+        (e.g. a GM code against its own PC4 codes)."""
+        parent: dict[str, str] = {}
+
+        def find(a: str) -> str:
+            parent.setdefault(a, a)
+            while parent[a] != a:
+                a = parent[a]
+            return a
+
+        def union(a: str, b: str) -> None:
+            ra, rb = find(a), find(b)
+            if ra != rb:
+                parent[max(ra, rb)] = min(ra, rb)
+
+        by_name: dict[str, list[str]] = {}
+        for unit, name in sorted(self.pin.items()):
+            by_name.setdefault(name, []).append(unit)
+        for group in [*by_name.values(), *self.together]:
+            for u in group[1:]:
+                union(group[0], u)
+        for a, b in self.apart:
+            if find(a) == find(b):
+                raise ValueError(f"units {a} and {b} are kept apart (locks.apart) but also together "
+                                 "(locks.together or one pin name); fix: remove one of the two locks")
+        name_of: dict[str, str] = {}
+        for name, units in sorted(by_name.items()):
+            root = find(units[0])
+            if name_of.setdefault(root, name) != name:
+                raise ValueError(f"pins '{name_of[root]}' and '{name}' are joined by locks.together, but "
+                                 "different pin names mean different SWVs; fix: remove the together group or use "
+                                 "one pin name")
 
 
 class Objective(_Section):
@@ -156,7 +192,8 @@ def scenario_from_dict(data: dict, source: str = "<scenario>") -> Scenario:
     except ValidationError as exc:
         err = exc.errors()[0]
         msg = err["msg"].removeprefix("Value error, ")
-        raise InputError(source, msg, _fix_for(err), field=_field_path(err["loc"])) from None
+        msg, sep, fix = msg.partition("; fix: ")  # a validator may name its own fix
+        raise InputError(source, msg, fix if sep else _fix_for(err), field=_field_path(err["loc"])) from None
 
 
 def load_scenario(path: str | Path | None = None) -> Scenario:
@@ -189,7 +226,7 @@ def _toml_value(v) -> str:
     if isinstance(v, (int, float)):
         return repr(v)
     if isinstance(v, str):
-        return '"' + v.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+        return '"' + "".join(_TOML_ESCAPES.get(c) or (f"\\u{ord(c):04X}" if _is_control(c) else c) for c in v) + '"'
     if isinstance(v, list):
         return "[" + ", ".join(_toml_value(x) for x in v) + "]"
     if isinstance(v, dict):
@@ -197,8 +234,17 @@ def _toml_value(v) -> str:
     raise TypeError(f"cannot write {type(v).__name__} to TOML")
 
 
+_TOML_ESCAPES = {"\\": "\\\\", '"': '\\"', "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"}
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def _is_control(c: str) -> bool:
+    # TOML basic strings may hold neither U+0000-U+001F nor U+007F unescaped
+    return ord(c) < 0x20 or ord(c) == 0x7F
+
+
 def _toml_key(k: str) -> str:
-    return k if k.replace("_", "").replace("-", "").isalnum() else _toml_value(k)
+    return k if _BARE_KEY.fullmatch(k) else _toml_value(k)
 
 
 def _dump_toml(data: dict) -> str:

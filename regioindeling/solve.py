@@ -8,8 +8,10 @@ data, scenario and seed give the same proposal byte for byte (timings stay out o
 
 from __future__ import annotations
 
+import multiprocessing
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 from typing import Callable
 
@@ -252,6 +254,43 @@ def _run(task: Task) -> DistrictingResult:
                                  message=f"{task.model.instance.label}: solver failed ({type(exc).__name__}: {exc})")
 
 
+def _pool(procs: int) -> ProcessPoolExecutor:
+    # Not fork: a forked copy of a process that already ran HiGHS in-process (the app server, a test run) inherits
+    # HiGHS's thread pool in a broken state and every solve in it fails. Forkserver workers start clean.
+    return ProcessPoolExecutor(max_workers=procs, mp_context=multiprocessing.get_context("forkserver"))
+
+
+def _worker_died(task: Task, exc: BaseException) -> DistrictingResult:
+    return DistrictingResult("failed", None, message=f"{task.jeugdregio} {task.name}: the solver process stopped "
+                             f"unexpectedly ({type(exc).__name__}), e.g. out of memory; choose the gemeente unit level, "
+                             "fewer solver.processes or a shorter solver.time_limit_s")
+
+
+def _run_in_processes(todo: list[Task], procs: int, results: dict, progress) -> None:
+    """Solve ``todo`` in ``procs`` worker processes. A worker that dies (OOM killer, a crash in native code) takes
+    its whole pool down; the regions still open are then re-run one process each, so only the culprit fails."""
+    with _pool(procs) as pool:
+        futs = {pool.submit(_run, t): t for t in todo}
+        for fut in as_completed(futs):
+            t = futs[fut]
+            try:
+                results[t.jeugdregio] = fut.result()
+            except BrokenProcessPool:
+                continue  # re-run alone below
+            except Exception as exc:  # e.g. the task could not be sent to the worker
+                results[t.jeugdregio] = _worker_died(t, exc)
+            if progress:
+                progress(_report(t, results[t.jeugdregio]))
+    for t in [t for t in todo if t.jeugdregio not in results]:
+        with _pool(1) as pool:
+            try:
+                results[t.jeugdregio] = pool.submit(_run, t).result()
+            except Exception as exc:
+                results[t.jeugdregio] = _worker_died(t, exc)
+        if progress:
+            progress(_report(t, results[t.jeugdregio]))
+
+
 def _report(task: Task, res: DistrictingResult) -> JzReport:
     n = task.model.instance.n if task.model else 0
     return JzReport(task.jeugdregio, task.name, res.status, res.objective, res.bound, res.gap, res.seconds, n,
@@ -289,17 +328,7 @@ def solve(ds, scenario: Scenario, jeugdregios: list[str] | None = None, units: U
             if progress:
                 progress(_report(t, results[t.jeugdregio]))
     else:
-        with ProcessPoolExecutor(max_workers=procs) as pool:
-            futs = {pool.submit(_run, t): t for t in todo}
-            for fut in as_completed(futs):
-                t = futs[fut]
-                try:
-                    results[t.jeugdregio] = fut.result()
-                except Exception as exc:  # a crashed worker process
-                    results[t.jeugdregio] = DistrictingResult(
-                        "failed", None, message=f"{t.jeugdregio}: worker failed ({type(exc).__name__})")
-                if progress:
-                    progress(_report(t, results[t.jeugdregio]))
+        _run_in_processes(todo, procs, results, progress)
     by_jz = {t.jeugdregio: t for t in tasks}
     reports = [_report(by_jz[jz], results[jz]) for jz in wanted]
     proposal = _proposal(ds, scenario, us, wanted, results, reports)

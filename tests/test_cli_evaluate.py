@@ -56,7 +56,7 @@ def test_scenario_option(data_dir, tmp_path, capsys):
 
 
 @pytest.mark.parametrize("content,expected", [
-    ('{"type": "FeatureCollection", "features": [', "broken JSON"),
+    ('{"type": "FeatureCollection", "features": [', "not valid JSON"),
     ("unit,swv_id\nGM0009,A\n", "unknown unit code 'GM0009'"),
 ])
 def test_exit_2_for_bad_input(data_dir, tmp_path, capsys, content, expected):

@@ -22,8 +22,20 @@ def ds():
     return small_dataset()
 
 
+# Hand-computed figures below assume a detour factor of 1.3 and every facility type required even where a
+# jeugdregio has no site of it; the shipped defaults may differ, so the tests pin these two.
+BASE = {"travel": {"detour_factor": 1.3}, "facilities": {"exempt_absent": False}}
+
+
 def sc(**kw):
-    return scenario_from_dict(kw)
+    merged = {k: dict(v) for k, v in BASE.items()}
+    for key, value in kw.items():
+        merged[key] = {**merged.get(key, {}), **value} if isinstance(value, dict) else value
+    return scenario_from_dict(merged)
+
+
+def only_maybe(ev, constraint):
+    return [v for v in ev.violations if v.constraint == constraint]
 
 
 def only(ev, constraint):
@@ -33,7 +45,7 @@ def only(ev, constraint):
 
 
 def test_gemeente_level_kpis_by_hand(ds):
-    ev = evaluate(ds, Proposal({"GM0001": "A", "GM0002": "B"}))
+    ev = evaluate(ds, Proposal({"GM0001": "A", "GM0002": "B"}), sc())
     assert ev.ok and ev.violations == []
     assert ev.hubs == {"A": "GM0001", "B": "GM0002"}
     k = ev.kpis
@@ -69,18 +81,18 @@ def test_gemeente_level_kpis_by_hand(ds):
 
 def test_hub_is_pupil_weighted_one_median_ties_by_code():
     ds = small_dataset(pupils_po=[500, 100, 100, 100, 100, 100], pupils_vo=[0] * 6)
-    ev = evaluate(ds, Proposal(dict(HALVES)))
+    ev = evaluate(ds, Proposal(dict(HALVES)), sc())
     # hub 1001 costs 100*10 + 100*20 = 3000 pupil-km; 1002 costs 500*10 + 100*10 = 6000
     assert ev.hubs["A"] == "1001"
     assert ev.hubs["B"] == "1005"
-    ev = evaluate(ds, Proposal({"1001": "A", "1002": "A", "1003": "B", "1004": "B", "1005": "C", "1006": "C"}))
+    ev = evaluate(ds, Proposal({"1001": "A", "1002": "A", "1003": "B", "1004": "B", "1005": "C", "1006": "C"}), sc())
     assert ev.hubs["B"] == "1003" and ev.hubs["C"] == "1005"  # equal weights: smallest code
 
 
 def test_given_hub_is_used_and_validated(ds):
-    ev = evaluate(ds, Proposal(dict(HALVES), hubs={"A": "1001"}))
+    ev = evaluate(ds, Proposal(dict(HALVES), hubs={"A": "1001"}), sc())
     assert ev.hubs["A"] == "1001" and ev.kpis["travel_km"]["max"] == 26.0
-    ev = evaluate(ds, Proposal(dict(HALVES), hubs={"A": "1005"}))
+    ev = evaluate(ds, Proposal(dict(HALVES), hubs={"A": "1005"}), sc())
     (v,) = only(ev, "hub")
     assert v.swv == "A" and v.units == ("1005",) and ev.hubs["A"] == "1002"
 
@@ -92,14 +104,14 @@ def test_assignment_missing_and_unknown_units(ds):
     assert {v.units for v in msgs} == {("1004",), ("GM0002",)}
     assert any("not assigned" in v.message and "GM0002" in v.message for v in msgs)
     assert not ev.ok
-    ev = evaluate(ds, Proposal({"GM0001": "A", "GM0002": ""}))
+    ev = evaluate(ds, Proposal({"GM0001": "A", "GM0002": ""}), sc())
     assert only(ev, "assignment")[0].units == ("GM0002",)
     with pytest.raises(InputError, match="unknown unit code 'GM9999'"):
-        evaluate(ds, Proposal({"GM0001": "A", "GM9999": "B"}))
+        evaluate(ds, Proposal({"GM0001": "A", "GM9999": "B"}), sc())
 
 
 def test_jeugdregio(ds):
-    (v,) = only(evaluate(ds, Proposal({"GM0001": "A", "GM0002": "A"})), "jeugdregio")
+    (v,) = only(evaluate(ds, Proposal({"GM0001": "A", "GM0002": "A"}), sc()), "jeugdregio")
     assert v.swv == "A" and v.units == ("GM0002",) and "JZ02" in v.message
 
 
@@ -126,15 +138,15 @@ def test_travel_limit(ds):
 
 def test_required_facilities():
     ds = small_dataset(schools=[("1001", "sbo"), ("1002", "so/vso"), ("1003", "pro"), ("1005", "sbo"), ("1006", "so")])
-    strict = sc(facilities={"exempt_absent": False})
-    ev = evaluate(ds, Proposal({"GM0001": "A", "GM0002": "B"}), strict)
+    ev = evaluate(ds, Proposal({"GM0001": "A", "GM0002": "B"}), sc())
     v = only(ev, "facility")
     assert [(x.swv, x.units) for x in v] == [("B", ("GM0002",)), ("B", ("GM0002",))]
     assert "no vso" in v[0].message + v[1].message and "no pro" in v[0].message + v[1].message
-    # default facilities.exempt_absent: JZ02 has no vso or pro site at all, so no indeling could give B one
-    assert evaluate(ds, Proposal({"GM0001": "A", "GM0002": "B"})).ok
     ev = evaluate(ds, Proposal({"GM0001": "A", "GM0002": "B"}), sc(facilities={"required": ["sbo", "so"]}))
     assert ev.ok
+    # exempt_absent: JZ02 has no vso or pro site at all, so no indeling inside it could provide them
+    ev = evaluate(ds, Proposal({"GM0001": "A", "GM0002": "B"}), sc(facilities={"exempt_absent": True}))
+    assert not only_maybe(ev, "facility")
 
 
 def test_facility_distance(ds):
@@ -173,7 +185,7 @@ def test_locks(ds):
 
 
 def test_swv_names_are_unique(ds):
-    ev = evaluate(ds, Proposal({"1001": "A", "1002": "B", "1003": "B", "1004": "C", "1005": "C", "1006": "C"}))
+    ev = evaluate(ds, Proposal({"1001": "A", "1002": "B", "1003": "B", "1004": "C", "1005": "C", "1006": "C"}), sc())
     names = [s["name"] for s in ev.swvs]
     assert names == ["Jeugdregio Een: Eerstedorp (1)", "Jeugdregio Een: Eerstedorp (2)", "Jeugdregio Twee: Tweestad"]
 
@@ -181,3 +193,20 @@ def test_swv_names_are_unique(ds):
 def test_deterministic(ds):
     p = Proposal(dict(HALVES))
     assert json.dumps(evaluate(ds, p).to_dict()) == json.dumps(evaluate(ds, p).to_dict())
+
+
+def test_scenario_jeugdregios_limit_the_scope(ds):
+    p = Proposal({"GM0001": "A"})
+    ev = evaluate(ds, p, sc(jeugdregios=["JZ01"]))
+    assert ev.ok and [g["gemeente"] for g in ev.per_gemeente] == ["GM0001"]
+    assert [j["jeugdregio"] for j in ev.per_jeugdregio] == ["JZ01"] and ev.kpis["oogo"]["proposed_total"] == 1
+    (v,) = only(evaluate(ds, p), "assignment")
+    assert v.units == ("GM0002",)
+    with pytest.raises(InputError, match="unknown jeugdregio 'JZ99'"):
+        evaluate(ds, p, sc(jeugdregios=["JZ99"]))
+
+
+def test_empty_proposal_is_all_violation_no_crash(ds):
+    ev = evaluate(ds, Proposal({}), units=UnitSet.from_dataset(ds))
+    assert not ev.ok and ev.kpis["n_swvs"] == 0 and ev.kpis["pupils_per_swv"]["max"] is None
+    json.dumps(ev.to_dict())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import geopandas as gpd
 import pytest
 import shapely
 
@@ -59,3 +60,24 @@ def test_write_is_deterministic_and_atomic(ds, tmp_path):
     assert (tmp_path / "p.csv").read_text() == "unit,swv_id\n" + "".join(f"{u},{s}\n" for u, s in sorted(HALVES.items()))
     assert csv_text(p).splitlines()[0] == "unit,swv_id"
     assert sorted(x.name for x in tmp_path.iterdir()) == ["a.geojson", "b.geojson", "p.csv"]  # no temp files left
+
+
+def test_real_export_is_valid_rfc7946():
+    from regioindeling.baselines import naive_merge
+    from regioindeling.data import load
+
+    ds = load()
+    p = naive_merge(ds)
+    doc = proposal_to_geojson(ds, p, evaluate(ds, p))
+    assert len(doc["features"]) == len(ds.jeugdregios) and "crs" not in doc
+    for f in doc["features"]:
+        g = shapely.geometry.shape(f["geometry"])
+        assert g.is_valid and g.geom_type in ("Polygon", "MultiPolygon"), f["id"]
+        for poly in getattr(g, "geoms", [g]):
+            assert poly.exterior.is_ccw and all(not r.is_ccw for r in poly.interiors)
+        lon0, lat0, lon1, lat1 = g.bounds
+        assert 3.2 < lon0 < lon1 < 7.3 and 50.7 < lat0 < lat1 < 53.6
+        assert f["properties"]["name"].startswith(ds.jeugdregio_names[f["id"]])
+    # the dissolved areas add up to the country's PC4 area (in RD New), up to the dropped slivers
+    areas = gpd.GeoSeries([shapely.geometry.shape(f["geometry"]) for f in doc["features"]], crs=4326).to_crs(28992).area
+    assert areas.sum() == pytest.approx(ds.pc4.to_crs(28992).area.sum(), rel=0.002)

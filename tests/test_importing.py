@@ -93,7 +93,7 @@ def test_polygon_only_reports_uncovered_and_weak_units(ds, tmp_path):
 
 
 BAD = {
-    "broken.geojson": ('{"type": "FeatureCollection", "features": [', "broken JSON"),
+    "broken.geojson": ('{"type": "FeatureCollection", "features": [', "not valid JSON"),
     "feature.geojson": ('{"type": "Feature", "properties": {}, "geometry": null}', "expected FeatureCollection"),
     "list.json": ("[1, 2]", "not a GeoJSON object"),
     "crs.geojson": ('{"type": "FeatureCollection", "crs": {"type": "name", "properties": {"name": '
@@ -158,3 +158,62 @@ def test_export_of_other_dataset_warns(ds, tmp_path):
     f = write(tmp_path, "old.geojson", json.dumps(doc))
     _, rep = read_proposal(f, ds)
     assert rep.data_version == "other-version" and "other-version" in rep.warnings[0]
+
+
+def _manifest():
+    import tomllib
+    from pathlib import Path
+
+    root = Path(__file__).parent / "bad_inputs"
+    return root, tomllib.loads((root / "MANIFEST.toml").read_text())["proposals"]
+
+
+@pytest.mark.parametrize("name", sorted(_manifest()[1]))
+def test_bad_input_corpus(real_ds, name):
+    import re
+
+    root, expect = _manifest()
+    with pytest.raises(InputError) as exc:
+        read_proposal(root / name, real_ds)
+    line = exc.value.line()
+    assert re.search(expect[name], line, re.I) and name in line and "fix:" in line and "\n" not in line
+
+
+def test_invalid_polygon_refused(ds, tmp_path):
+    bow = {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {}, "geometry": {
+        "type": "Polygon", "coordinates": [[[5.0, 52.0], [5.2, 52.1], [5.2, 52.0], [5.0, 52.1], [5.0, 52.0]]]}}]}
+    with pytest.raises(InputError, match="invalid polygon .*Self-intersection"):
+        read_proposal(write(tmp_path, "bow.geojson", json.dumps(bow)), ds)
+
+
+def test_polygon_only_real_export_maps_back_to_the_same_pc4s(real_ds, tmp_path):
+    """Strip our export down to bare polygons (as QGIS would save it): every PC4 lands in its own SWV again."""
+    p = naive_merge(real_ds)
+    doc = proposal_to_geojson(real_ds, p, evaluate(real_ds, p))
+    bare = {"type": "FeatureCollection",
+            "features": [{"type": "Feature", "properties": {"name": f["id"]}, "geometry": f["geometry"]}
+                         for f in doc["features"]]}
+    q, rep = read_proposal(write(tmp_path, "bare.geojson", json.dumps(bare)), real_ds)
+    assert rep.format == "polygons" and rep.unassigned == [] and q.assignment == p.assignment
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.sampled_from(["A", "B", "C", "zuid-1", "Noord West"]), min_size=6, max_size=6),
+       st.booleans())
+def test_round_trip_any_assignment(tmp_path_factory, labels, whole_first):
+    ds = small_dataset()
+    codes = ["1001", "1002", "1003", "1004", "1005", "1006"]
+    a = dict(zip(codes, labels))
+    if whole_first:  # mix a whole gemeente with PC4 units
+        a = {"GM0001": labels[0]} | {c: s for c, s in a.items() if c > "1003"}
+    p = Proposal(a, data_version=ds.version)
+    ev = evaluate(ds, p)
+    d = tmp_path_factory.mktemp("rt")
+    write_geojson(d / "p.geojson", ds, p, ev)
+    write_csv(d / "p.csv", p)
+    g, _ = read_proposal(d / "p.geojson", ds)
+    c, _ = read_proposal(d / "p.csv", ds)
+    assert g.assignment == a and c.assignment == a and g.hubs == ev.hubs

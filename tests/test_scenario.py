@@ -40,3 +40,24 @@ def test_bad_toml_syntax(tmp_path):
 def test_missing_file(tmp_path):
     with pytest.raises(InputError, match="not found"):
         load_scenario(tmp_path / "nope.toml")
+
+
+@pytest.mark.parametrize(
+    "locks, pattern",
+    [
+        ({"together": [["GM0014", "GM0037"]], "apart": [["GM0037", "GM0014"]]}, "GM0037 and GM0014 are kept apart"),
+        ({"together": [["GM0014", "GM0037"], ["GM0037", "GM0047"]], "apart": [["GM0014", "GM0047"]]}, "GM0014 and GM0047"),
+        ({"pin": {"GM0014": "Noord", "GM0037": "Noord"}, "apart": [["GM0014", "GM0037"]]}, "one pin name"),
+        ({"pin": {"GM0014": "Noord", "GM0037": "Oost"}, "together": [["GM0014", "GM0037"]]}, "pins 'Noord' and 'Oost'"),
+    ],
+)
+def test_contradicting_locks_are_refused_without_data(locks, pattern):
+    with pytest.raises(InputError, match=pattern) as exc:
+        scenario_from_dict({"locks": locks}, "s.toml")
+    assert exc.value.field == "locks" and exc.value.fix.startswith("remove")
+
+
+def test_consistent_locks_pass():
+    sc = scenario_from_dict({"locks": {"pin": {"GM0014": "Noord", "GM0037": "Noord"},
+                                       "together": [["GM0014", "GM0047"]], "apart": [["GM0014", "GM0080"]]}})
+    assert sc.locks.apart == [["GM0014", "GM0080"]]

@@ -13,6 +13,7 @@ from regioindeling.commands.common import DataOption, console, dump_json, err_co
 
 def register(app: typer.Typer, data_app: typer.Typer) -> None:
     data_app.command("build")(build)
+    data_app.command("fetch")(fetch)
     data_app.command("info")(info)
 
 
@@ -42,6 +43,37 @@ def build(
     console.print(f"wrote {out}: " + ", ".join(f"{k} {v}" for k, v in rep.counts.items()))
 
 
+def fetch(
+    out: Annotated[Path, typer.Option(help="Folder for the downloaded raw files (replaced only when every source "
+                                           "downloaded and validated).")],
+    build_to: Annotated[Optional[Path], typer.Option("--build", help="Then build a dataset into this folder "
+                                                     "(e.g. data/geo).")] = None,
+    source: Annotated[Optional[list[str]], typer.Option(help="Override a source address: NAME=URL (repeatable; "
+                                                        "names in docs/data-refresh.md).")] = None,
+    mirror: Annotated[Optional[str], typer.Option(help="Fetch every source from this host instead "
+                                                  "(scheme://host:port; same paths), e.g. a local mirror.")] = None,
+    timeout: Annotated[float, typer.Option(help="Seconds to wait for an answer per request.")] = 60.0,
+    retries: Annotated[int, typer.Option(help="Attempts per request (network errors, timeouts, HTTP 5xx).")] = 4,
+) -> None:
+    """Download the current official sources (CBS/PDOK, DUO, the Regeling) into --out, then optionally build."""
+    from regioindeling.data.fetch import FetchConfig, HttpSettings, fetch_all, parse_source_overrides
+
+    cfg = FetchConfig(http=HttpSettings(timeout=timeout, attempts=max(1, retries)))
+    if mirror:
+        cfg = cfg.rebased(mirror)
+    cfg = cfg.with_urls(parse_source_overrides(source or []))
+    with err_console.status("fetching") as status:
+        rep = fetch_all(out, cfg, progress=lambda msg: status.update(f"fetching: {msg}"))
+    table = Table(title=f"Fetched into {out} ({rep.requests} requests)")
+    table.add_column("role")
+    table.add_column("result")
+    for key, text in rep.lines:
+        table.add_row(key, text)
+    console.print(table)
+    if build_to is not None:
+        build(raw=out, out=build_to, json_out=False)
+
+
 def info(
     data: DataOption = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
@@ -61,9 +93,13 @@ def info(
     for k, v in doc["schools_by_sector"].items():
         t.add_row(f"school sites {k}", f"{v:,}")
     console.print(t)
-    s = Table("source", "publisher", "describes", "fetched", title="sources")
+    s = Table("source", "publisher", "describes", "fetched", "age (days)", title="sources")
     for src in doc["sources"]:
-        s.add_row(src["description"], src["publisher"], src["reference_date"], src["fetched_at"] or "reference copy")
+        age = "" if src.get("age_days") is None else f"{src['age_days']:,}"
+        if age and src.get("age_from") == "reference_date":
+            age += " (since the date it describes)"
+        s.add_row(src["description"], src["publisher"], src["reference_date"], src["fetched_at"] or "reference copy",
+                  age)
     console.print(s)
     for key, text in doc.get("estimates", {}).items():
         console.print(f"[italic]estimate {key}:[/italic] {text}")

@@ -5,7 +5,9 @@ Every schema problem raises :class:`~regioindeling.errors.InputError` naming the
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -68,11 +70,25 @@ class Dataset:
             },
             "schools_by_sector": {k: int(v) for k, v in self.schools.sector.value_counts().sort_index().items()},
             "sources": [
-                {k: s.get(k, "") for k in ("role", "description", "reference_date", "fetched_at", "publisher")}
+                {**{k: s.get(k, "") for k in ("role", "description", "reference_date", "fetched_at", "publisher")},
+                 **source_age(s)}
                 for s in self.meta.get("sources", [])
             ],
             "estimates": self.meta.get("estimates", {}),
         }
+
+
+def source_age(source: dict, today: dt.date | None = None) -> dict:
+    """Days since a source was fetched (``fetched_at``) or, for the reference copy, since the date it describes
+    (``reference_date``; a bare year counts from 1 January). ``age_days`` is None when neither is a date."""
+    today = today or dt.date.today()
+    for key in ("fetched_at", "reference_date"):
+        value = str(source.get(key) or "").strip()
+        m = re.match(r"^(\d{4})(?:-(\d{2})-(\d{2}))?", value)
+        if m:
+            day = dt.date(int(m.group(1)), int(m.group(2) or 1), int(m.group(3) or 1))
+            return {"age_days": max(0, (today - day).days), "age_from": key}
+    return {"age_days": None, "age_from": ""}
 
 
 def _read_table(path: Path, table: schema.Table) -> pd.DataFrame:

@@ -298,6 +298,17 @@ def _current_swv(src, raw: Path, pc: gpd.GeoDataFrame, edges: pd.DataFrame, rep:
     return pc
 
 
+def _site_pupils_label(source: RawSource) -> str:
+    """How the school-sites file's own pupil counts are labelled: the reference copy holds DUO's 2023-24 counts;
+    a fetched file holds the counts DUO published by its fetch date."""
+    return "DUO 2023-24" if not source.fetched_at else f"DUO as of {source.fetched_at[:10]}"
+
+
+def _population_date(source: RawSource) -> str:
+    ref = source.reference_date
+    return "1 Jan 2021" if ref == "2021-01-01" else ref
+
+
 def _schools(src, raw: Path, pc: gpd.GeoDataFrame, rep: BuildReport) -> gpd.GeoDataFrame:
     path = raw / src["schools"].path
     sc = _read_vector(path, "schools", ["vestigingscode", "brin_nummer", "naam", "type", "postcode", "leerlingen"])
@@ -322,10 +333,11 @@ def _schools(src, raw: Path, pc: gpd.GeoDataFrame, rep: BuildReport) -> gpd.GeoD
     po_sector = sc.sector.isin(["bao", "sbo", "so", "vso", "so/vso"]).to_numpy()
     use_duo = po_sector & (np.nan_to_num(duo) > 0)
     sc["pupils"] = np.where(use_duo, duo, edu)
-    sc["pupils_source"] = np.where(use_duo, f"DUO {latest[11:]}", np.where(np.isnan(edu), "unknown", "DUO 2023-24"))
+    site_label = _site_pupils_label(src["schools"])
+    sc["pupils_source"] = np.where(use_duo, f"DUO {latest[11:]}", np.where(np.isnan(edu), "unknown", site_label))
     sc["pupils"] = np.nan_to_num(sc.pupils.to_numpy()).astype(int)
     rep.add("school pupils", f"{int(use_duo.sum())} sites with DUO {latest[11:]} counts, "
-            f"{int((~use_duo & ~np.isnan(edu)).sum())} with 2023-24 counts, "
+            f"{int((~use_duo & ~np.isnan(edu)).sum())} with {site_label} counts, "
             f"{int((sc.pupils_source == 'unknown').sum())} without any count (0 pupils)")
     # PC4 by postcode; spatially where the postcode is not a known area
     sc["pc4"] = sc.postcode.astype(str).str[:4]
@@ -584,6 +596,7 @@ def build_dataset(raw_dir: str | Path, out_dir: str | Path, progress=None) -> Bu
     sc = _schools(src, raw_dir, pc, rep)
     step("pupil estimates")
     pc, method = estimate_pupils(pc, sc, rep)
+    method = method.format(population_date=_population_date(src["pc4_population"]))
     pc = _facility_counts(pc, sc)
     gedges = _gemeente_edges(pc, edges, rep)
     gem = _gemeenten_table(gm, jz, pc, rep)

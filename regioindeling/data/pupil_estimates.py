@@ -22,7 +22,7 @@ VO_SECTORS = {"vo": 1.0, "pro": 1.0, "vso": 1.0, "so/vso": 0.5}
 
 METHOD = (
     "Estimated, not counted. Residents aged 4-11 (po) and 12-17 (vo) per PC4 are interpolated uniformly inside "
-    "CBS five-year age bands of 1 Jan 2021 (po = 0.2*age_0_4 + age_5_9 + 0.4*age_10_14; vo = 0.6*age_10_14 + "
+    "CBS five-year age bands of {population_date} (po = 0.2*age_0_4 + age_5_9 + 0.4*age_10_14; vo = 0.6*age_10_14 + "
     "0.6*age_15_19), then scaled per jeugdregio so that the region's total equals the pupils DUO counts at the "
     "school sites in that jeugdregio (po: bao + sbo + so + half of so/vso; vo: vo + pro + vso + half of so/vso). "
     "The scale factor of each PC4 is in columns scale_po and scale_vo."

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from regioindeling.errors import InputError
@@ -30,6 +30,8 @@ class RawSource:
     url: str = ""
     fetched_at: str = ""  # ISO timestamp of the download, empty for the reference copy
     sha256: str = ""
+    # what 'data fetch' downloaded to make this file: [{"url", "sha256", "bytes"}] (empty for the reference copy)
+    downloads: list = field(default_factory=list)
 
 
 # role -> what build expects in it (columns, format). Kept here so fetch and build read one contract.

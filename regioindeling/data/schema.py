@@ -134,6 +134,21 @@ ATTRIBUTION = [
 ]
 
 
+def attribution(src: dict) -> list[str]:
+    """The attribution lines; for fetched sources, the reference copy's mirror and geocoder notes are replaced."""
+    if not any(s.fetched_at for s in src.values()):
+        return list(ATTRIBUTION)
+    regeling = src["swv_pc4"]
+    return [
+        "Bron: CBS / PDOK - CBS gebiedsindelingen (gemeenten, jeugdregio's) and CBS postcode-4 statistics "
+        f"(population {src['pc4_population'].reference_date}), CBS open data, CC BY 4.0.",
+        "DUO (Dienst Uitvoering Onderwijs), open onderwijsdata: school sites and pupils per vestiging; school sites "
+        "geocoded with the PDOK Locatieserver (BAG).",
+        "Regeling regio-indeling samenwerkingsverbanden passend onderwijs PO en VO (BWBR0032324), "
+        f"version {regeling.reference_date or 'current'}, wetten.overheid.nl.",
+    ]
+
+
 def metadata(out_dir: Path, src: dict, raw_dir: Path, report, pupil_method: str) -> dict:
     from regioindeling.data.raw import sha256_of
 
@@ -150,14 +165,15 @@ def metadata(out_dir: Path, src: dict, raw_dir: Path, report, pupil_method: str)
              "sha256": s.sha256 or sha256_of(Path(raw_dir) / s.path)}
             for role, s in sorted(src.items())
         ],
-        "attribution": ATTRIBUTION,
+        "attribution": attribution(src),
         "estimates": {
             "pupils": pupil_method,
             "pc4_centre": "Area centroid of the PC4 (an inside point where the centroid falls outside); no "
                           "population below PC4 level is available, so a PC4's residents are placed at that point. "
                           "Gemeente centres are the residents-weighted mean of their PC4 centres.",
             "pc4_gemeente": "Each PC4 belongs wholly to the 2025 gemeente it overlaps most (column gemeente_share).",
-            "swv_inferred": "PC4 areas missing from the 2015 Regeling and its Europoort rows take the SWV most "
+            "swv_inferred": f"PC4 areas missing from the {src['swv_pc4'].reference_date[:4]} Regeling and its "
+                            "Europoort rows take the SWV most "
                             "common among their neighbours (column swv_source).",
             "adjacency": "Rook: two PC4 areas are neighbours when they share >= 10 m of border (2 m snapping). "
                          "Ferry links join the Wadden islands to their ports; links join any other piece that "

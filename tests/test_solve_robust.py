@@ -1,0 +1,136 @@
+"""The solver when things go wrong: time-outs, an infeasible jeugdregio, a solver that raises, a worker that dies.
+
+A time-out returns the best feasible indeling found, marked not proven optimal; one jeugdregio failing never
+breaks the others: the report says which failed and why, and the rest is solved and written.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import regioindeling.solve as solve_mod
+import solvers.districting
+from regioindeling.scenario import scenario_from_dict
+from regioindeling.solve import solve
+
+ROOT = Path(__file__).resolve().parent.parent
+GM = {"units": {"level": "gemeente"}, "solver": {"time_limit_s": 30, "processes": 1}}
+
+
+def _sc(**over):
+    d = {k: dict(v) for k, v in GM.items()}
+    for k, v in over.items():
+        d.setdefault(k, {}).update(v)
+    return scenario_from_dict(d)
+
+
+def _gemeenten(ds, jz: str) -> set[str]:
+    return set(ds.gemeenten.gemeente[ds.gemeenten.jeugdregio == jz])
+
+
+def test_time_out_returns_the_best_feasible_indeling_not_proven_optimal(ds):
+    """PC4 level Amsterdam-Amstelland (107 units) with one second: far too little to prove anything."""
+    sc = scenario_from_dict({"units": {"level": "pc4"}, "solver": {"time_limit_s": 1.0, "processes": 1}})
+    res = solve(ds, sc, jeugdregios=["JZ13"])
+    (rep,) = res.reports
+    assert rep.status == "timeout", rep
+    assert rep.objective is not None and rep.objective > 0
+    assert "not proven optimal" in rep.message and rep.message.startswith("JZ13 Amsterdam-Amstelland")
+    if rep.gap is not None:  # a bound was reached before the time ran out: the gap is reported with it
+        assert rep.best_bound is not None and 0 < rep.gap <= 1 and f"gap {rep.gap:.2%}" in rep.message
+    assert res.national["status"] == "timeout" and res.national["jeugdregios"]["timeout"] == 1
+    # the indeling itself is complete and feasible: every PC4 of the jeugdregio, no hard constraint violated
+    pc4s = set(ds.pc4.pc4[ds.pc4.jeugdregio == "JZ13"])
+    assert set(res.proposal.assignment) == pc4s
+    assert res.evaluation.ok, [v.message for v in res.evaluation.violations][:3]
+    assert res.proposal.solver["jeugdregios"]["JZ13"]["status"] == "timeout"
+    assert res.infeasibilities == []  # a time-out is not a failure
+
+
+def test_jeugdregio_infeasible_by_its_own_locks_leaves_the_others_solved(ds):
+    sc = _sc(locks={"apart": [["GM0014", "GM0037"]]}, objective={"target_swvs_per_jeugdregio": {"JZ01": 1}})
+    res = solve(ds, sc, jeugdregios=["JZ01", "JZ02"])
+    rep = {r.jeugdregio: r for r in res.reports}
+    assert rep["JZ01"].status == "infeasible" and rep["JZ01"].message.startswith("JZ01")
+    assert rep["JZ02"].status == "optimal"
+    assert res.infeasibilities == [rep["JZ01"].message]
+    assert set(res.proposal.assignment) == _gemeenten(ds, "JZ02")
+    assert res.national["jeugdregios"]["infeasible"] == 1 and res.national["jeugdregios"]["optimal"] == 1
+
+
+def test_cli_writes_the_solved_rest_and_names_the_failed_jeugdregio(tmp_path):
+    scenario = tmp_path / "lock.toml"
+    scenario.write_text('jeugdregios = ["JZ01", "JZ02"]\n[units]\nlevel = "gemeente"\n'
+                        '[locks]\napart = [["GM0014", "GM0037"]]\n[objective]\ntarget_swvs_per_jeugdregio = {JZ01 = 1}\n'
+                        "[solver]\nprocesses = 1\n")
+    out = tmp_path / "p.geojson"
+    proc = subprocess.run([sys.executable, "-m", "regioindeling", "solve", "--scenario", scenario, "--out", out],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300, env=dict(os.environ, COLUMNS="250"))
+    assert proc.returncode == 1, proc.stderr
+    assert "Traceback" not in proc.stdout + proc.stderr
+    assert "JZ01 Groningen: infeasible" in proc.stdout and "JZ02 Friesland (Fryslân): optimal" in proc.stdout
+    assert out.is_file() and '"JZ02-' in out.read_text() and '"JZ01-' not in out.read_text()
+
+
+class FailingDistricting(solvers.districting.Districting):
+    """A region whose solve raises or kills its process; picklable, so it fails inside the worker processes too."""
+
+    mode = "raise"
+
+    def solve(self, warm_start=None):
+        if self.mode == "exit":
+            os._exit(3)  # the worker process dies as if OOM-killed
+        raise RuntimeError("simulated solver bug")
+
+
+def _fail_in(monkeypatch, jz: str, mode: str) -> None:
+    real = solve_mod.build_tasks
+
+    def build_tasks(*a, **k):
+        tasks = real(*a, **k)
+        for t in tasks:
+            if t.jeugdregio == jz:
+                bad = FailingDistricting.__new__(FailingDistricting)
+                bad.__dict__.update(t.model.__dict__)
+                bad.mode = mode
+                t.model = bad
+        return tasks
+
+    monkeypatch.setattr(solve_mod, "build_tasks", build_tasks)
+
+
+def test_pool_workers_start_clean_after_an_in_process_solve(ds):
+    """HiGHS used in this process first (as the app server does), then a pool: forked workers would inherit a
+    broken HiGHS and fail every region."""
+    solve(ds, _sc(), jeugdregios=["JZ19"])
+    res = solve(ds, _sc(solver={"processes": 2}), jeugdregios=["JZ02", "JZ19", "JZ39"])
+    assert [r.status for r in res.reports] == ["optimal"] * 3, [r.message for r in res.reports]
+
+
+@pytest.mark.parametrize("processes", [1, 2])
+def test_solver_raising_in_one_jeugdregio_never_breaks_the_others(ds, monkeypatch, processes):
+    _fail_in(monkeypatch, "JZ01", "raise")
+    res = solve(ds, _sc(solver={"processes": processes}), jeugdregios=["JZ01", "JZ02", "JZ19"])
+    rep = {r.jeugdregio: r for r in res.reports}
+    assert rep["JZ01"].status == "failed"
+    assert "JZ01" in rep["JZ01"].message and "RuntimeError: simulated solver bug" in rep["JZ01"].message
+    assert rep["JZ02"].status == rep["JZ19"].status == "optimal", [r.message for r in res.reports]
+    assert set(res.proposal.assignment) == _gemeenten(ds, "JZ02") | _gemeenten(ds, "JZ19")
+    assert res.infeasibilities == [rep["JZ01"].message]
+    assert res.national["status"] == "failed"
+
+
+def test_a_dying_worker_process_never_breaks_the_others(ds, monkeypatch):
+    """A worker killed mid-solve (OOM killer, a crash in native code) breaks its process pool; the other
+    jeugdregio's must still be solved, and the report names the one that died."""
+    _fail_in(monkeypatch, "JZ01", "exit")
+    res = solve(ds, _sc(solver={"processes": 2}), jeugdregios=["JZ01", "JZ02", "JZ19", "JZ39"])
+    rep = {r.jeugdregio: r for r in res.reports}
+    assert rep["JZ01"].status == "failed" and rep["JZ01"].message.startswith("JZ01 Groningen: the solver process")
+    assert all(rep[j].status == "optimal" for j in ("JZ02", "JZ19", "JZ39")), {j: r.message for j, r in rep.items()}
+    assert set(res.proposal.assignment) == set().union(*(_gemeenten(ds, j) for j in ("JZ02", "JZ19", "JZ39")))
