@@ -66,6 +66,7 @@ def main() -> None:
     ours = solve(ds, sc, jeugdregios=jzs, units=us)
     rows.append(_score(ds, sc, us, ours.proposal.assignment, ours.proposal.hubs, time.perf_counter() - t,
                        "regioindeling MIP (exact)"))
+    print(rows[-1], flush=True)
     k_of = {r.jeugdregio: r.n_swvs for r in ours.reports}
 
     import libpysal
@@ -90,6 +91,7 @@ def main() -> None:
         if failed:
             row["by_constraint"] += f" (failed: {', '.join(failed)})"
         rows.append(row)
+        print(row, flush=True)  # partial results survive a slow method
 
     def weights(codes):
         pos = {c: i for i, c in enumerate(codes)}
