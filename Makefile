@@ -21,7 +21,7 @@ browser:
 	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null; fi; }
 
 app: $(STAMP)
-	$(BIN)/streamlit run app.py --server.headless true
+	$(BIN)/python -m regioindeling.app.serve --server.headless true
 
 test: $(STAMP) browser
 	$(BIN)/python -m pytest -n 2 -q

@@ -24,13 +24,15 @@ def free_port() -> int:
 
 
 @contextmanager
-def app_server(store: Path, timeout_s: float = 60):
-    """Yield the base URL of a headless app server; the process is ended (by its pid) afterwards."""
+def app_server(store: Path, timeout_s: float = 60, wait_warm: bool = False):
+    """Yield the base URL of a headless app server (``python -m regioindeling.app.serve``, as ``make app`` starts
+    it); with ``wait_warm`` only once its cache warm-up has finished. The process is ended afterwards."""
     port = free_port()
     env = dict(os.environ, REGIOINDELING_STORE=str(store), PYTHONUNBUFFERED="1")
-    streamlit = Path(sys.executable).with_name("streamlit")
-    log = open(store.parent / f"streamlit-{port}.log", "wb")
-    proc = subprocess.Popen([str(streamlit), "run", "app.py", "--server.headless", "true", "--server.port", str(port),
+    log_path = store.parent / f"streamlit-{port}.log"
+    log = open(log_path, "wb")
+    proc = subprocess.Popen([sys.executable, "-m", "regioindeling.app.serve", "--server.headless", "true",
+                             "--server.port", str(port),
                              "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
                             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
@@ -45,6 +47,10 @@ def app_server(store: Path, timeout_s: float = 60):
                 if proc.poll() is not None or time.time() > end:
                     raise RuntimeError(f"app server did not start; see {log.name}")
                 time.sleep(0.3)
+        while wait_warm and b"regioindeling: cache" not in log_path.read_bytes():
+            if proc.poll() is not None or time.time() > end + 120:
+                raise RuntimeError(f"app server did not warm its caches; see {log.name}")
+            time.sleep(0.2)
         yield url
     finally:
         proc.terminate()
