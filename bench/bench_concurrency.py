@@ -27,7 +27,7 @@ JEUGDREGIOS = ("JZ15", "JZ22", "JZ10", "JZ43", "JZ03", "JZ11", "JZ42", "JZ08", "
 
 
 def server_pid(url: str) -> int:
-    """The streamlit process serving ``url`` (found by its --server.port argument)."""
+    """The app server process serving ``url`` (found by its --server.port argument)."""
     port = url.rsplit(":", 1)[1]
     for p in Path("/proc").iterdir():
         if p.name.isdigit():
@@ -35,7 +35,8 @@ def server_pid(url: str) -> int:
                 args = (p / "cmdline").read_bytes().split(b"\0")
             except OSError:
                 continue
-            if b"streamlit" in b" ".join(args) and port.encode() in args:
+            joined = b" ".join(args)
+            if (b"streamlit" in joined or b"regioindeling.app.serve" in joined) and port.encode() in args:
                 return int(p.name)
     raise RuntimeError(f"no streamlit process on port {port}")
 
