@@ -63,8 +63,11 @@ def open_session(browser, url: str, jz: str):
     box = page.locator("div[data-testid='stMultiSelect']").filter(has_text="jeugdregios").first
     box.click()
     page.keyboard.type(jz)
-    page.keyboard.press("Enter")
+    # click the filtered option itself: Enter on a list that has not filtered yet picks nothing (or JZ01)
+    page.get_by_role("option").filter(has_text=jz).first.click()
     page.keyboard.press("Escape")
+    # the run must not start before the choice is on screen, or it would solve the whole country
+    box.locator("[data-testid='stMultiSelectTagsContainer']").filter(has_text=jz).first.wait_for(timeout=60_000)
     return {"jz": jz, "ctx": ctx, "page": page, "errors": errors}
 
 

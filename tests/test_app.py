@@ -468,3 +468,22 @@ def test_scenarios_refused_at_run_time_show_one_plain_line(name, at):
     assert errors and not at.exception
     assert any(re.search(MANIFEST["scenarios"][name], e, re.IGNORECASE) for e in errors), errors
     assert all("\n" not in e and "Traceback" not in e for e in errors)
+
+
+def test_form_values_survive_a_dropped_widget_state():
+    """Streamlit can drop a widget's state while it is not drawn; the run must still use the planner's choice."""
+    specs = F.field_specs()
+    key = next(s.key for s in specs if s.path == ("travel", "max_km"))
+    state = {key: 30.0}
+    F._remember(state, key)
+    del state[key]  # what Streamlit's widget clean-up does
+    assert F.scenario_from_state(state, specs).travel.max_km == 30.0
+
+
+def test_form_choice_kept_across_tabs(at):
+    _open(at, "Scenario")
+    at.multiselect(key="sc.jeugdregios").set_value(["JZ15"]).run()
+    _open(at, "Map")
+    _open(at, "Scenario")
+    assert at.multiselect(key="sc.jeugdregios").value == ["JZ15"]
+    assert at.session_state[F.BACKUP]["sc.jeugdregios"] == ["JZ15"]

@@ -143,7 +143,7 @@ def scenario_from_state(state, specs: list[FieldSpec], source: str = "scenario f
 
     data: dict = {}
     for spec in specs:
-        v = state.get(spec.key, widget_value(spec, spec.default))
+        v = state.get(spec.key, state.get(BACKUP, {}).get(spec.key, widget_value(spec, spec.default)))
         if spec.kind == "json":
             text = str(v).strip() or "{}"
             try:
@@ -160,11 +160,21 @@ def scenario_from_state(state, specs: list[FieldSpec], source: str = "scenario f
     return scenario_from_dict(data, source)
 
 
+# Streamlit may drop a widget's state while the widget is not drawn (another tab is open, or a fragment reruns
+# on its own); every change is therefore also kept under this plain key, which Streamlit never cleans up.
+BACKUP = "form_values"
+
+
+def _remember(state, key: str) -> None:
+    state.setdefault(BACKUP, {})[key] = state[key]
+
+
 def render(st, specs: list[FieldSpec], disabled: bool = False) -> None:
     """Draw the controls, grouped per section in expanders (values live in ``st.session_state``)."""
+    backup = st.session_state.setdefault(BACKUP, {})
     for spec in specs:
         if spec.key not in st.session_state:
-            st.session_state[spec.key] = widget_value(spec, spec.default)
+            st.session_state[spec.key] = backup.get(spec.key, widget_value(spec, spec.default))
     top = [s for s in specs if len(s.path) == 1]
     for spec in top:
         _widget(st, spec, disabled)
@@ -179,7 +189,8 @@ def render(st, specs: list[FieldSpec], disabled: bool = False) -> None:
 
 
 def _widget(st, spec: FieldSpec, disabled: bool) -> None:
-    kw = dict(key=spec.key, help=spec.help or None, disabled=disabled)
+    kw = dict(key=spec.key, help=spec.help or None, disabled=disabled, on_change=_remember,
+              args=(st.session_state, spec.key))
     if spec.kind == "bool":
         st.checkbox(spec.label, **kw)
     elif spec.kind == "int":

@@ -76,8 +76,10 @@ def _queue_form_values(values: dict, message: str | None = None) -> None:
 
 
 def _apply_pending_form() -> None:
+    backup = st.session_state.setdefault(F.BACKUP, {})
     for key, value in st.session_state.pop("form_pending", {}).items():
         st.session_state[key] = value
+        backup[key] = value
 
 
 def _flatten(d: dict, prefix: str = "") -> dict[str, float]:
