@@ -203,16 +203,20 @@ def load_scenario(path: str | Path | None = None) -> Scenario:
     path = Path(path) if path is not None else DEFAULT_SCENARIO
     if not path.is_file():
         raise InputError(path, "scenario file not found", "give the path of an existing .toml scenario file")
-    raw = path.read_bytes()
+    return scenario_from_bytes(path.read_bytes(), str(path))
+
+
+def scenario_from_bytes(raw: bytes, source: str) -> Scenario:
+    """Decode, parse and validate scenario TOML (a file's or an upload's bytes); ``source`` names it in errors."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise InputError(path, "not a UTF-8 text file", "save the scenario as UTF-8 TOML") from None
+        raise InputError(source, "not a UTF-8 text file", "save the scenario as UTF-8 TOML") from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise InputError(path, f"invalid TOML ({exc})", "correct the TOML syntax at the position named") from None
-    return scenario_from_dict(data, str(path))
+        raise InputError(source, f"invalid TOML ({exc})", "correct the TOML syntax at the position named") from None
+    return scenario_from_dict(data, source)
 
 
 def scenario_to_toml(scenario: Scenario) -> str:

@@ -5,7 +5,6 @@ Every bad upload becomes one :class:`InputError` line naming the uploaded file.
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 
 from regioindeling.errors import InputError
@@ -42,18 +41,10 @@ def read_proposal_upload(name: str, data: bytes, ds):
 
 
 def read_scenario_upload(name: str, data: bytes):
-    from regioindeling.scenario import scenario_from_dict
+    from regioindeling.scenario import scenario_from_bytes
 
     check_upload(name, data, SCENARIO_TYPES)
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise InputError(name, "not a UTF-8 text file", "save the scenario as UTF-8 TOML") from None
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(name, f"invalid TOML ({exc})", "correct the TOML syntax at the position named") from None
-    return scenario_from_dict(raw, name)
+    return scenario_from_bytes(data, name)
 
 
 def proposal_geojson_bytes(ds, proposal, evaluation) -> bytes:
