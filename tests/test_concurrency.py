@@ -32,7 +32,7 @@ def browser():
 
 
 # Known bug, open: under load, one of the ten sessions now and then runs the whole country although the browser
-# shows its one jeugdregio chosen (seen 3 times in 5 runs on a machine at load 7-10; never another session's
+# shows its one jeugdregio chosen (seen 4 times in 7 runs on a machine at load 7-10; never another session's
 # result). Kept running so the bug stays visible; the fix belongs to the app's form-state handling.
 @pytest.mark.xfail(strict=False, reason="known bug: a session's jeugdregio choice is sometimes not applied under load")
 def test_ten_sessions_each_see_their_own_result(browser, tmp_path):
