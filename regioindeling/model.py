@@ -88,3 +88,24 @@ class Proposal:
         for unit, swv in sorted(self.assignment.items()):
             out.setdefault(swv, []).append(unit)
         return out
+
+
+class DisjointSets:
+    """Union-find over codes, for locks that join units (pins, together groups) and checks against ``apart``."""
+
+    def __init__(self) -> None:
+        self._parent: dict[str, str] = {}
+
+    def find(self, a: str) -> str:
+        parent = self._parent
+        parent.setdefault(a, a)
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    def union(self, a: str, b: str) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            # the smaller code becomes the root, so roots do not depend on the order of the unions
+            self._parent[max(ra, rb)] = min(ra, rb)

@@ -15,7 +15,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from regioindeling.errors import InputError
-from regioindeling.model import FACILITY_TYPES
+from regioindeling.model import FACILITY_TYPES, DisjointSets
 
 
 class _Section(BaseModel):
@@ -94,19 +94,8 @@ class Locks(_Section):
     def _consistent(self) -> None:
         """Locks that contradict each other by their codes alone (no data needed); the solver checks the rest
         (e.g. a GM code against its own PC4 codes)."""
-        parent: dict[str, str] = {}
-
-        def find(a: str) -> str:
-            parent.setdefault(a, a)
-            while parent[a] != a:
-                a = parent[a]
-            return a
-
-        def union(a: str, b: str) -> None:
-            ra, rb = find(a), find(b)
-            if ra != rb:
-                parent[max(ra, rb)] = min(ra, rb)
-
+        sets = DisjointSets()
+        find, union = sets.find, sets.union
         by_name: dict[str, list[str]] = {}
         for unit, name in sorted(self.pin.items()):
             by_name.setdefault(name, []).append(unit)

@@ -18,7 +18,7 @@ from typing import Callable
 import numpy as np
 
 from regioindeling.errors import InputError
-from regioindeling.model import Proposal, facility_types_of, is_gemeente_code, is_pc4_code
+from regioindeling.model import DisjointSets, Proposal, facility_types_of, is_gemeente_code, is_pc4_code
 from regioindeling.scenario import Scenario
 from regioindeling.units import UnitSet
 from solvers import Districting, DistrictingResult, Locks, Settings
@@ -148,20 +148,8 @@ def resolve_locks(us: UnitSet, scenario: Scenario) -> tuple[dict[str, dict], dic
 
 def _check_lock_contradictions(us: UnitSet, by_name: dict[str, list[str]], lk) -> None:
     """Locks that contradict each other are bad input (no data can satisfy them): raise one InputError."""
-    parent: dict[str, str] = {}
-
-    def find(a: str) -> str:
-        parent.setdefault(a, a)
-        while parent[a] != a:
-            parent[a] = parent[parent[a]]
-            a = parent[a]
-        return a
-
-    def union(a: str, b: str) -> None:
-        ra, rb = find(a), find(b)
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
-
+    sets = DisjointSets()
+    find, union = sets.find, sets.union
     for units in by_name.values():
         for u in units[1:]:
             union(units[0], u)

@@ -9,11 +9,10 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from pathlib import Path
 
 import pytest
 
-from tests.browser_server import CHROMIUM, CHROMIUM_ARGS, ROOT, app_server, open_app, run_scenario
+from tests.browser_server import ROOT, app_server, open_app, run_scenario
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -24,17 +23,6 @@ SMALL_JZ = "JZ21"  # small (46 PC4 areas); the default scenario makes three SWVs
 def server(tmp_path_factory):
     with app_server(tmp_path_factory.mktemp("store") / "store") as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian chromium not installed (make browser)")
-    with sync_api.sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 def _map_frame(page):

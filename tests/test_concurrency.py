@@ -12,23 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser_server import CHROMIUM, CHROMIUM_ARGS, app_server
+from tests.browser_server import app_server
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 
 pytestmark = pytest.mark.browser
 SESSIONS = 10
-
-
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian chromium not installed (make browser)")
-    with sync_api.sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 # Known bug, open: under load, one of the ten sessions now and then runs the whole country although the browser
