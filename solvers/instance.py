@@ -193,7 +193,7 @@ class Instance:
             p = float(sum(self.pupils[i] for i in mem))
             if p < s.min_pupils - 1e-6 or p > s.max_pupils + 1e-6:
                 out.append(f"SWV {self.codes[j]} has {p:.0f} pupils")
-            if s.contiguity and not _connected(mem, self.neighbours):
+            if s.contiguity and len(components(set(mem), self.neighbours)) > 1:
                 out.append(f"SWV {self.codes[j]} is not contiguous")
         for i, t, km, near in self.cover:
             if not any(hub_of[k] == hub_of[i] for k in near):
@@ -207,19 +207,6 @@ class Instance:
         if s.target_swvs is not None and len(members) != s.target_swvs:
             out.append(f"{len(members)} SWVs, target {s.target_swvs}")
         return out
-
-
-def _connected(members: list[int], neighbours) -> bool:
-    mem = set(members)
-    start = next(iter(mem))
-    seen, stack = {start}, [start]
-    while stack:
-        u = stack.pop()
-        for v in neighbours[u]:
-            if v in mem and v not in seen:
-                seen.add(v)
-                stack.append(v)
-    return len(seen) == len(mem)
 
 
 def components(members: set[int], neighbours) -> list[set[int]]:
