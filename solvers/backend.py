@@ -89,9 +89,13 @@ def run(prob: pulp.LpProblem, backend: str, time_limit: float, gap: float, threa
     solver = _WarmHiGHS(warm, msg=False, timeLimit=time_limit, gapRel=rel_gap, threads=threads,
                         random_seed=int(seed), mip_abs_gap=1e-6)
     prob.solve(solver)
+    return read_highs(prob.solverModel, time.perf_counter() - t0)
+
+
+def read_highs(h, seconds: float) -> RunResult:
+    """Status, solution flag and proven bound of a finished run of a ``highspy.Highs`` (MIP)."""
     import highspy
 
-    h = prob.solverModel
     ms = h.getModelStatus()
     info = h.getInfo()
     has = info.primal_solution_status == 2  # kSolutionStatusFeasible
@@ -111,4 +115,4 @@ def run(prob: pulp.LpProblem, backend: str, time_limit: float, gap: float, threa
         bound = None
     if status == "optimal" and bound is None:
         bound = float(h.getObjectiveValue())
-    return RunResult(status, has, bound, time.perf_counter() - t0)
+    return RunResult(status, has, bound, seconds)

@@ -14,7 +14,7 @@ from typing import Sequence
 
 import numpy as np
 
-from solvers import backend, constraints, heuristic, infeasibility
+from solvers import backend, constraints, heuristic, highs_direct, infeasibility, separation
 from solvers.instance import INF, Instance, Locks, Settings, components
 
 
@@ -133,25 +133,27 @@ class Districting:
             return DistrictingResult("infeasible", None, seconds=time.perf_counter() - t0,
                                      message="; ".join(problems))
         start = heuristic.warm_start(inst, list(warm_start) if warm_start is not None else None)
-        prob, v = constraints.build(inst)
-        const = s.disruption_weight * v.disruption_total
+        rounds = _HighsRounds(inst) if s.backend == "highs" else _PulpRounds(inst)
         best_bound = None
         iterations = 0
         hub_of = None
         last = None
+        if s.contiguity:
+            # Cutting planes on the LP relaxation first: most separators the MIP needs, and a stronger bound.
+            lp_bound = rounds.lp_cuts(t0 + s.time_limit_s * LP_CUT_SHARE)
+            if lp_bound is not None:
+                best_bound = lp_bound
         # Separator rounds run at a loose gap (their only job is to find the pieces to cut off; their bounds stay
         # valid); once a round's solution is connected, a final solve at the scenario's gap finishes the job.
         target_gap = s.gap
         phase_gap = max(target_gap, 0.01) if s.contiguity else target_gap
         while True:
             left = s.time_limit_s - (time.perf_counter() - t0)
-            if start is not None:
-                _set_start(v, inst, start)
-            run = backend.run(prob, s.backend, left, phase_gap, s.threads, s.seed, warm=start is not None)
+            run = rounds.run(left, phase_gap, start)
             iterations += 1
             last = run
             if run.bound is not None:
-                best_bound = run.bound + const if best_bound is None else max(best_bound, run.bound + const)
+                best_bound = run.bound if best_bound is None else max(best_bound, run.bound)
             if run.status == "infeasible":
                 if iterations == 1:
                     msg = infeasibility.explain(inst, time_limit=max(1.0, s.time_limit_s / 4))
@@ -162,8 +164,8 @@ class Districting:
             if not run.has_solution:
                 hub_of = None
                 break
-            hub_of = _extract(v, inst)
-            cuts = separator_cuts(inst, v, hub_of, prob)
+            hub_of = rounds.solution()
+            cuts = rounds.add(separation.integral(inst, rounds.has_var, hub_of))
             if not cuts:
                 if phase_gap > target_gap and run.status == "optimal" and time.perf_counter() - t0 < s.time_limit_s:
                     phase_gap = target_gap
@@ -211,6 +213,112 @@ class Districting:
                                  iterations=iterations, message=message, terms=terms)
 
 
+# Share of the time limit the LP cutting-plane rounds may use before branch-and-bound starts.
+LP_CUT_SHARE = 0.25
+
+
+class _PulpRounds:
+    """The model as a PuLP problem (CBC, or HiGHS through PuLP); every round re-sends the whole model."""
+
+    def __init__(self, inst: Instance):
+        self.inst = inst
+        self.prob, self.v = constraints.build(inst)
+        self.const = inst.settings.disruption_weight * self.v.disruption_total
+
+    def lp_cuts(self, deadline: float) -> float | None:
+        return None  # the integer rounds find the separators
+
+    def has_var(self, i: int, j: int) -> bool:
+        return (i, j) in self.v.x
+
+    def run(self, left: float, gap: float, start) -> backend.RunResult:
+        s = self.inst.settings
+        if start is not None:
+            _set_start(self.v, self.inst, start)
+        run = backend.run(self.prob, s.backend, left, gap, s.threads, s.seed, warm=start is not None)
+        if run.bound is not None:
+            run.bound += self.const
+        return run
+
+    def solution(self) -> list[int]:
+        return _extract(self.v, self.inst)
+
+    def add(self, cuts: list[separation.Cut]) -> int:
+        return _add_pulp_cuts(self.prob, self.v, cuts)
+
+
+class _HighsRounds:
+    """The model held in one in-memory HiGHS instance (solvers.highs_direct); rounds only append rows."""
+
+    def __init__(self, inst: Instance):
+        s = inst.settings
+        self.inst = inst
+        self.mod = highs_direct.build(inst)
+        self.h = highs_direct.to_highs(self.mod, s.threads, s.seed)
+        self.cols = np.array(list(self.mod.x.values()), dtype=np.int64)
+        self.pairs = list(self.mod.x)
+        self.lp_rounds = 0
+        self.lp_rows = 0
+
+    def has_var(self, i: int, j: int) -> bool:
+        return (i, j) in self.mod.x
+
+    def lp_cuts(self, deadline: float) -> float | None:
+        """Solve the LP relaxation, add the violated separators of its solution, repeat until none is violated
+        or the deadline; returns the last LP bound (valid for the MIP)."""
+        import highspy
+
+        h, bound = self.h, None
+        h.setOptionValue("solve_relaxation", True)
+        try:
+            while time.perf_counter() < deadline:
+                h.setOptionValue("time_limit", max(0.05, deadline - time.perf_counter()))
+                h.run()
+                if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+                    break
+                bound = float(h.getInfo().objective_function_value)
+                val = np.asarray(h.getSolution().col_value)[self.cols]
+                xval = {self.pairs[k]: float(val[k]) for k in np.flatnonzero(val > 1e-6)}
+                cuts = separation.fractional(self.inst, xval)
+                self.lp_rounds += 1
+                if not cuts:
+                    break
+                self.lp_rows += self.add(cuts)
+        finally:
+            h.setOptionValue("solve_relaxation", False)
+        return bound
+
+    def run(self, left: float, gap: float, start) -> backend.RunResult:
+        import highspy
+
+        h = self.h
+        t = time.perf_counter()
+        h.setOptionValue("time_limit", max(0.05, float(left)))
+        h.setOptionValue("mip_rel_gap", gap if gap > 0 else 1e-4)
+        if start is not None:
+            sol = highspy.HighsSolution()
+            sol.col_value = highs_direct.start_values(self.inst, self.mod, start)
+            sol.value_valid = True
+            h.setSolution(sol)
+        h.run()
+        return backend.read_highs(h, time.perf_counter() - t)
+
+    def solution(self) -> list[int]:
+        val = np.asarray(self.h.getSolution().col_value)[self.cols]
+        hub_of = [-1] * self.inst.n
+        for k in np.flatnonzero(val > 0.5):
+            i, j = self.pairs[k]
+            hub_of[i] = j
+        return hub_of
+
+    def add(self, cuts: list[separation.Cut]) -> int:
+        x = self.mod.x
+        rows = [([x[i, j]] + [x[k, j] for k in cut], [1.0] + [-1.0] * len(cut), -INF, 0.0)
+                for i, j, cut in cuts]
+        highs_direct.add_rows(self.h, rows)
+        return len(rows)
+
+
 def _set_start(v: constraints.ModelVars, inst: Instance, hub_of: Sequence[int]) -> None:
     for (i, j), var in v.x.items():
         var.setInitialValue(1.0 if hub_of[i] == j else 0.0)
@@ -244,50 +352,17 @@ def _extract(v: constraints.ModelVars, inst: Instance) -> list[int]:
 _CUT_IDS = itertools.count()
 
 
-def separator_cuts(inst: Instance, v: constraints.ModelVars, hub_of: list[int], prob) -> int:
-    """Add x[i, j] <= sum_{k in C} x[k, j] for every unit i in a piece of j's SWV cut off from j (C a minimal
-    separator within the units j may serve). Returns the number of cuts added."""
+def _add_pulp_cuts(prob, v: constraints.ModelVars, cuts: list[separation.Cut]) -> int:
     import pulp
 
-    if not inst.settings.contiguity:
-        return 0
-    nb = inst.neighbours
-    members: dict[int, set[int]] = {}
-    for i, j in enumerate(hub_of):
-        members.setdefault(j, set()).add(i)
-    added = 0
-    for j, mem in sorted(members.items()):
-        region = inst.hub_region[j]
-        for comp in components(mem, nb):
-            if j in comp:
-                continue
-            sep = {k for u in comp for k in nb[u] if k not in comp and k in region}
-            seen, stack = {j}, [j]
-            while stack:
-                u = stack.pop()
-                for w in nb[u]:
-                    if w in region and w not in sep and w not in comp and w not in seen:
-                        seen.add(w)
-                        stack.append(w)
-            cut = sorted(k for k in sep if any(w in seen for w in nb[k]))
-            for i in sorted(comp):
-                prob += v.x[i, j] <= pulp.lpSum(v.x[k, j] for k in cut), f"sep_{i}_{j}_{next(_CUT_IDS)}"
-                added += 1
-            # The piece's whole neighbourhood separates it from every other hub outside it as well: cut those
-            # of the open hubs too, so the next round cannot just move the same enclave to another open hub
-            # (all hubs would be stronger still, but costs memory at PC4 level: 1.4 GB for 153 units).
-            ring = {k for u in comp for k in nb[u] if k not in comp}
-            for h in sorted(members):
-                if h == j or h in comp or h in ring:
-                    continue
-                inside = [i for i in sorted(comp) if (i, h) in v.x]
-                if not inside:
-                    continue
-                near = [k for k in sorted(ring) if (k, h) in v.x]
-                for i in inside:
-                    prob += v.x[i, h] <= pulp.lpSum(v.x[k, h] for k in near), f"sep_{i}_{h}_{next(_CUT_IDS)}"
-                    added += 1
-    return added
+    for i, j, cut in cuts:
+        prob += v.x[i, j] <= pulp.lpSum(v.x[k, j] for k in cut), f"sep_{i}_{j}_{next(_CUT_IDS)}"
+    return len(cuts)
+
+
+def separator_cuts(inst: Instance, v: constraints.ModelVars, hub_of: list[int], prob) -> int:
+    """Add the separators of :func:`solvers.separation.integral` to a PuLP model; returns how many."""
+    return _add_pulp_cuts(prob, v, separation.integral(inst, lambda i, j: (i, j) in v.x, hub_of))
 
 
 __all__ = ["Districting", "DistrictingResult", "Instance", "Locks", "Settings", "INF"]

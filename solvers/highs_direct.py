@@ -1,0 +1,300 @@
+"""The districting model built straight into HiGHS (highspy): plain arrays in, no PuLP objects.
+
+The same rows as :func:`solvers.constraints.build` (one builder per family, same order, same coefficients), but
+kept as one in-memory HiGHS model, so the contiguity rounds add rows to it instead of rebuilding and re-sending the
+whole model, and a PC4-level model costs arrays instead of Python objects per coefficient (JZ02, 475 PC4s: PuLP
+14 s and 850 MB before the solve).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from solvers import constraints
+from solvers.instance import Instance
+
+INF = float("inf")
+_POOL: dict[str, int | None] = {}
+
+
+@contextlib.contextmanager
+def _quiet_stdout():
+    """HiGHS prints a banner on stdout when the first Highs() is made; keep stdout clean for --json."""
+    try:
+        sys.stdout.flush()
+        fd = os.dup(1)
+    except (OSError, ValueError):
+        yield
+        return
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 1)
+            yield
+    finally:
+        os.dup2(fd, 1)
+        os.close(fd)
+
+
+class Rows:
+    """Rows in compressed row form: lower <= sum(val * col) <= upper."""
+
+    def __init__(self) -> None:
+        self.lower: list[float] = []
+        self.upper: list[float] = []
+        self.start: list[int] = [0]
+        self.index: list[int] = []
+        self.value: list[float] = []
+
+    def add(self, cols, vals, lower: float = -INF, upper: float = INF) -> None:
+        # merge duplicate columns (e.g. a lock pair's hub column on both sides) as PuLP does
+        acc: dict[int, float] = {}
+        for c, v in zip(cols, vals):
+            acc[c] = acc.get(c, 0.0) + float(v)
+        for c in sorted(acc):
+            if acc[c] != 0.0:
+                self.index.append(c)
+                self.value.append(acc[c])
+        self.start.append(len(self.index))
+        self.lower.append(float(lower))
+        self.upper.append(float(upper))
+
+    def __len__(self) -> int:
+        return len(self.lower)
+
+
+@dataclass
+class Model:
+    """Column bookkeeping: x[i, j] = 1: unit i belongs to the SWV whose hub is unit j (x[j, j]: j is a hub)."""
+
+    x: dict[tuple[int, int], int]
+    members: dict[int, list[int]]
+    hubs_of: dict[int, list[int]]
+    lower: list[float] = field(default_factory=list)
+    upper: list[float] = field(default_factory=list)
+    cost: list[float] = field(default_factory=list)
+    integer: list[int] = field(default_factory=list)
+    z: dict[tuple[str, int], int] = field(default_factory=dict)
+    m: dict[tuple[str, int], int] = field(default_factory=dict)
+    w: dict[tuple[str, int, int], int] = field(default_factory=dict)
+    agg: dict[tuple[str, int], int] = field(default_factory=dict)
+    offset: float = 0.0
+    rows: Rows = field(default_factory=Rows)
+
+    def col(self, lower: float, upper: float, integer: bool) -> int:
+        self.lower.append(lower)
+        self.upper.append(upper)
+        self.cost.append(0.0)
+        self.integer.append(1 if integer else 0)
+        return len(self.lower) - 1
+
+    @property
+    def n_cols(self) -> int:
+        return len(self.lower)
+
+
+def build(inst: Instance) -> Model:
+    """The model of :func:`solvers.constraints.build` (all families, full objective) as arrays."""
+    s = inst.settings
+    x: dict[tuple[int, int], int] = {}
+    members: dict[int, list[int]] = {}
+    hubs_of: dict[int, list[int]] = {i: [] for i in range(inst.n)}
+    mod = Model(x, members, hubs_of)
+    for j, region in sorted(inst.hub_region.items()):
+        mem = sorted(region)
+        members[j] = mem
+        for i in mem:
+            x[i, j] = mod.col(0.0, 1.0, True)
+            hubs_of[i].append(j)
+    for i in hubs_of:
+        hubs_of[i].sort()
+    r = mod.rows
+    for i in range(inst.n):
+        r.add([x[i, j] for j in hubs_of[i]], [1.0] * len(hubs_of[i]), 1.0, 1.0)
+    for j, mem in members.items():
+        for i in mem:
+            if i != j:
+                r.add([x[i, j], x[j, j]], [1.0, -1.0], upper=0.0)
+    for t in inst.required_types():
+        has = inst.facilities[t]
+        for j, mem in members.items():
+            cols = [x[i, j] for i in mem if has[i] > 0] + [x[j, j]]
+            r.add(cols, [1.0] * (len(cols) - 1) + [-1.0], lower=0.0)
+    for j, mem in members.items():
+        cols = [x[i, j] for i in mem]
+        vals = [float(inst.pupils[i]) for i in mem]
+        if s.min_pupils > 0:
+            r.add(cols + [x[j, j]], vals + [-float(s.min_pupils)], lower=0.0)
+        if s.max_pupils != INF:
+            r.add(cols + [x[j, j]], vals + [-float(s.max_pupils)], upper=0.0)
+    if s.contiguity and len(x) <= constraints.NEIGHBOUR_CUTS_MAX_VARS:
+        for (i, j), c in x.items():
+            if i == j:
+                continue
+            nb = [x[k, j] for k in inst.neighbours[i] if (k, j) in x]
+            r.add([c] + nb, [1.0] + [-1.0] * len(nb), upper=0.0)
+    for _r, (i, _t, _km, near) in enumerate(inst.cover):
+        for j in hubs_of[i]:
+            if i in near:
+                continue
+            ks = [x[k, j] for k in sorted(near) if (k, j) in x]
+            r.add([x[i, j]] + ks, [1.0] + [-1.0] * len(ks), upper=0.0)
+    if not inst.locks.empty:
+        for _g, (_what, group) in enumerate(inst.locks.groups()):
+            first = group[0]
+            for i in group[1:]:
+                for j in sorted(set(hubs_of[first]) | set(hubs_of[i])):
+                    cols, vals = [], []
+                    if (first, j) in x:
+                        cols.append(x[first, j])
+                        vals.append(1.0)
+                    if (i, j) in x:
+                        cols.append(x[i, j])
+                        vals.append(-1.0)
+                    r.add(cols, vals, 0.0, 0.0)
+        for _p, (_what, a, b) in enumerate(inst.locks.separated()):
+            for j in sorted(set(hubs_of[a]) & set(hubs_of[b])):
+                r.add([x[a, j], x[b, j]], [1.0, 1.0], upper=1.0)
+    if s.target_swvs is not None:
+        k = float(int(s.target_swvs))
+        r.add([x[j, j] for j in members], [1.0] * len(members), k, k)
+    if s.travel_weight or s.tiebreak_per_km:
+        wt = s.travel_weight * inst.cost + s.tiebreak_per_km * inst.reach_km
+        for (i, j), c in x.items():
+            mod.cost[c] += float(wt[i, j])
+    if s.count_weight:
+        for j in members:
+            mod.cost[x[j, j]] += float(s.count_weight)
+    if s.disruption_weight:
+        _disruption(inst, mod, float(s.disruption_weight))
+    return mod
+
+
+def _disruption(inst: Instance, mod: Model, weight: float) -> None:
+    """Kept pupils as in :func:`solvers.constraints.disruption_terms` (aggregated on small models)."""
+    x, r = mod.x, mod.rows
+    units_of: dict[str, list[int]] = {}
+    total: dict[str, float] = {}
+    for i, cur in enumerate(inst.current):
+        for key, p in cur.items():
+            if p > 0:
+                units_of.setdefault(key, []).append(i)
+                total[key] = total.get(key, 0.0) + p
+    mod.offset = weight * float(sum(total.values()))
+    if len(x) <= constraints.AGGREGATED_DISRUPTION_MAX_VARS:
+        for key in sorted(units_of):
+            zs = []
+            for j in sorted(mod.members):
+                terms = [(i, inst.current[i][key]) for i in units_of[key] if (i, j) in x]
+                if not terms:
+                    continue
+                z = mod.col(0.0, 1.0, True)
+                m = mod.col(0.0, INF, False)
+                mod.z[key, j], mod.agg[key, j] = z, m
+                mod.cost[m] -= weight
+                r.add([m] + [x[i, j] for i, _p in terms], [1.0] + [-float(p) for _i, p in terms], upper=0.0)
+                r.add([m, z], [1.0, -float(total[key])], upper=0.0)
+                r.add([z, x[j, j]], [1.0, -1.0], upper=0.0)
+                zs.append(z)
+            if zs:
+                r.add(zs, [1.0] * len(zs), upper=1.0)
+        return
+    for key in sorted(units_of):
+        us = units_of[key]
+        hubs = sorted({j for i in us for j in mod.hubs_of[i]})
+        for j in hubs:
+            z = mod.col(0.0, 1.0, True)
+            mod.z[key, j] = z
+            r.add([z, x[j, j]], [1.0, -1.0], upper=0.0)
+        r.add([mod.z[key, j] for j in hubs], [1.0] * len(hubs), upper=1.0)
+        for i in us:
+            u = mod.col(0.0, 1.0, False)
+            mod.m[key, i] = u
+            mod.cost[u] -= weight * float(inst.current[i][key])
+            ws = []
+            for j in mod.hubs_of[i]:
+                w = mod.col(0.0, 1.0, False)
+                r.add([w, x[i, j]], [1.0, -1.0], upper=0.0)
+                r.add([w, mod.z[key, j]], [1.0, -1.0], upper=0.0)
+                ws.append(w)
+                mod.w[key, i, j] = w
+            r.add([u] + ws, [1.0] + [-1.0] * len(ws), upper=0.0)
+
+
+def to_highs(mod: Model, threads: int, seed: int):
+    """A fresh Highs object holding the model (quiet, deterministic options)."""
+    import highspy
+
+    with _quiet_stdout():
+        h = highspy.Highs()
+    # HiGHS keeps one global thread pool per process and refuses a run whose "threads" option differs from it.
+    if _POOL.get("threads") != threads:
+        highspy.Highs.resetGlobalScheduler(True)
+        _POOL["threads"] = threads
+    for name, val in (("output_flag", False), ("threads", int(threads)), ("random_seed", int(seed)),
+                      ("mip_abs_gap", 1e-6)):
+        h.setOptionValue(name, val)
+    lp = highspy.HighsLp()
+    lp.num_col_ = mod.n_cols
+    lp.num_row_ = len(mod.rows)
+    lp.col_cost_ = np.asarray(mod.cost, dtype=float)
+    lp.col_lower_ = np.asarray(mod.lower, dtype=float)
+    lp.col_upper_ = np.asarray(mod.upper, dtype=float)
+    lp.row_lower_ = np.asarray(mod.rows.lower, dtype=float)
+    lp.row_upper_ = np.asarray(mod.rows.upper, dtype=float)
+    lp.offset_ = float(mod.offset)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+    lp.a_matrix_.num_col_ = mod.n_cols
+    lp.a_matrix_.num_row_ = len(mod.rows)
+    lp.a_matrix_.start_ = np.asarray(mod.rows.start, dtype=np.int32)
+    lp.a_matrix_.index_ = np.asarray(mod.rows.index, dtype=np.int32)
+    lp.a_matrix_.value_ = np.asarray(mod.rows.value, dtype=float)
+    lp.integrality_ = [highspy.HighsVarType.kInteger if k else highspy.HighsVarType.kContinuous
+                       for k in mod.integer]
+    h.passModel(lp)
+    return h
+
+
+def add_rows(h, rows: list[tuple[list[int], list[float], float, float]]) -> None:
+    """Append rows (cols, vals, lower, upper) to a Highs model."""
+    if not rows:
+        return
+    lower = np.array([r[2] for r in rows], dtype=float)
+    upper = np.array([r[3] for r in rows], dtype=float)
+    starts, index, value = [], [], []
+    for cols, vals, _lo, _hi in rows:
+        starts.append(len(index))
+        index += cols
+        value += vals
+    h.addRows(len(rows), lower, upper, len(index), np.array(starts, dtype=np.int32),
+              np.array(index, dtype=np.int32), np.array(value, dtype=float))
+
+
+def start_values(inst: Instance, mod: Model, hub_of) -> np.ndarray:
+    """Column values of a full assignment (x, and the disruption columns at their best values)."""
+    val = np.zeros(mod.n_cols)
+    for (i, j), c in mod.x.items():
+        if hub_of[i] == j:
+            val[c] = 1.0
+    if mod.z:
+        kept: dict[tuple[str, int], float] = {}
+        for i, j in enumerate(hub_of):
+            for key, p in inst.current[i].items():
+                kept[key, j] = kept.get((key, j), 0.0) + p
+        best: dict[str, tuple[float, int]] = {}
+        for (key, j), p in sorted(kept.items()):
+            if (key, j) in mod.z and (key not in best or p > best[key][0]):
+                best[key] = (p, j)
+        for (key, j), c in mod.z.items():
+            val[c] = 1.0 if key in best and best[key][1] == j else 0.0
+        for (key, j), c in mod.agg.items():
+            val[c] = kept.get((key, j), 0.0) if key in best and best[key][1] == j else 0.0
+        for (key, i), c in mod.m.items():
+            val[c] = 1.0 if key in best and best[key][1] == hub_of[i] else 0.0
+        for (key, i, j), c in mod.w.items():
+            val[c] = 1.0 if hub_of[i] == j and key in best and best[key][1] == j else 0.0
+    return val

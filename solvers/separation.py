@@ -1,0 +1,147 @@
+"""Contiguity separators: rows x[i, j] <= sum_{k in C} x[k, j] for vertex sets C that separate unit i from hub j
+inside the units j may serve (valid for every contiguous indeling: a connected SWV holding i and j holds a unit
+of every i-j separator).
+
+:func:`integral` cuts off the enclaves of an integer solution (the row generation rounds); :func:`fractional`
+finds violated separators of an LP solution by max-flow / min vertex cut (the cutting-plane rounds on the LP
+relaxation before branch-and-bound, as in Validi & Buchanan's CUT model), which gives the MIP most of the
+contiguity rows up front and a stronger bound.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import Iterable
+
+from solvers.instance import Instance, components
+
+Cut = tuple[int, int, tuple[int, ...]]  # (unit i, hub j, separator C)
+
+
+def integral(inst: Instance, has_var, hub_of: list[int]) -> list[Cut]:
+    """Separators for every unit in a piece of an SWV cut off from its hub (``has_var(i, j)``: x[i, j] exists).
+
+    For each piece: the minimal separator between the piece and its hub j within j's region, and the piece's
+    whole neighbourhood for every other open hub (so the next round cannot just move the same enclave to
+    another open hub)."""
+    if not inst.settings.contiguity:
+        return []
+    nb = inst.neighbours
+    members: dict[int, set[int]] = {}
+    for i, j in enumerate(hub_of):
+        members.setdefault(j, set()).add(i)
+    out: list[Cut] = []
+    for j, mem in sorted(members.items()):
+        region = inst.hub_region[j]
+        for comp in components(mem, nb):
+            if j in comp:
+                continue
+            sep = {k for u in comp for k in nb[u] if k not in comp and k in region}
+            seen, stack = {j}, [j]
+            while stack:
+                u = stack.pop()
+                for w in nb[u]:
+                    if w in region and w not in sep and w not in comp and w not in seen:
+                        seen.add(w)
+                        stack.append(w)
+            cut = tuple(sorted(k for k in sep if any(w in seen for w in nb[k])))
+            for i in sorted(comp):
+                out.append((i, j, cut))
+            ring = {k for u in comp for k in nb[u] if k not in comp}
+            for h in sorted(members):
+                if h == j or h in comp or h in ring:
+                    continue
+                inside = [i for i in sorted(comp) if has_var(i, h)]
+                if not inside:
+                    continue
+                near = tuple(k for k in sorted(ring) if has_var(k, h))
+                for i in inside:
+                    out.append((i, h, near))
+    return out
+
+
+def fractional(inst: Instance, xval: dict[tuple[int, int], float], tol: float = 1e-3,
+               pairs: Iterable[tuple[int, int]] | None = None) -> list[Cut]:
+    """Most violated separators of an LP point: for every (i, j) with x[i, j] > 0 and i not next to j, a minimum
+    vertex cut between i and j in j's region with capacities x[k, j]; a cut below x[i, j] - tol is violated."""
+    if not inst.settings.contiguity:
+        return []
+    nb = inst.neighbours
+    by_hub: dict[int, list[int]] = {}
+    for (i, j), v in (xval.items() if pairs is None else ((p, xval[p]) for p in pairs)):
+        if i != j and v > tol and j not in nb[i]:
+            by_hub.setdefault(j, []).append(i)
+    out: list[Cut] = []
+    for j, units in sorted(by_hub.items()):
+        region = inst.hub_region[j]
+        cap = {k: max(0.0, xval.get((k, j), 0.0)) for k in region}
+        done: set[int] = set()
+        for i in sorted(units, key=lambda u: (-xval[u, j], u)):
+            if i in done:
+                continue
+            flow, side = _min_vertex_cut(nb, region, cap, i, j, xval[i, j] - tol)
+            if flow >= xval[i, j] - tol:
+                continue
+            # C: vertices on the boundary of i's side; every unit of that side with x[., j] > tol shares it
+            cut = tuple(sorted({k for u in side for k in nb[u] if k in region and k not in side}))
+            for u in sorted(side):
+                if u != j and xval.get((u, j), 0.0) > tol + sum(cap[k] for k in cut) and u not in done:
+                    out.append((u, j, cut))
+                    done.add(u)
+            if i not in done:
+                out.append((i, j, cut))
+                done.add(i)
+    return out
+
+
+def _min_vertex_cut(nb, region, cap: dict[int, float], s: int, t: int, limit: float):
+    """Max flow from s to t where every other vertex k carries at most cap[k] (edges unbounded), stopping once
+    the flow reaches ``limit``. Returns (flow, source side): the source side is the set of units reachable from
+    s through unsaturated vertices (its outer boundary is a minimum vertex cut)."""
+    # node splitting: k_in = 2k, k_out = 2k + 1; residual capacities in a dict of dicts
+    big = 1e9
+    res: dict[int, dict[int, float]] = {}
+
+    def arc(a: int, b: int, c: float) -> None:
+        res.setdefault(a, {})
+        res.setdefault(b, {})
+        res[a][b] = res[a].get(b, 0.0) + c
+        res[b].setdefault(a, 0.0)
+
+    for k in region:
+        arc(2 * k, 2 * k + 1, big if k in (s, t) else cap[k])
+        for w in nb[k]:
+            if w in region:
+                arc(2 * k + 1, 2 * w, big)
+    src, snk = 2 * s + 1, 2 * t
+    flow = 0.0
+    while flow < limit:
+        parent = {src: -1}
+        q = deque([src])
+        while q and snk not in parent:
+            a = q.popleft()
+            for b, c in res[a].items():
+                if c > 1e-9 and b not in parent:
+                    parent[b] = a
+                    q.append(b)
+        if snk not in parent:
+            break
+        path, b = [], snk
+        while parent[b] != -1:
+            path.append((parent[b], b))
+            b = parent[b]
+        push = min(res[a][b] for a, b in path)
+        for a, b in path:
+            res[a][b] -= push
+            res[b][a] += push
+        flow += push
+    seen = {src}
+    q = deque([src])
+    while q:
+        a = q.popleft()
+        for b, c in res[a].items():
+            if c > 1e-9 and b not in seen:
+                seen.add(b)
+                q.append(b)
+    side = {a // 2 for a in seen if a % 2 == 1}  # units whose out-node is reachable (i.e. not cut)
+    return flow, side
