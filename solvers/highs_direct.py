@@ -225,6 +225,7 @@ def _disruption(inst: Instance, mod: Model, weight: float) -> None:
             r.add([u] + ws, [1.0] + [-1.0] * len(ws), upper=0.0)
 
 
+
 def to_highs(mod: Model, threads: int, seed: int):
     """A fresh Highs object holding the model (quiet, deterministic options)."""
     import highspy
