@@ -1,0 +1,115 @@
+"""Contiguity separators (solvers.separation) and the direct HiGHS model (solvers.highs_direct)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from solvers import Districting, Settings, highs_direct, separation
+from solvers.instance import components
+from tests.test_solvers import brute_force, random_instance
+
+
+def _path(n: int) -> Districting:
+    xs = np.arange(n, dtype=float) * 10
+    km = np.abs(xs[:, None] - xs[None, :])
+    return Districting.from_cost_matrix(km * 100, pupils=np.full(n, 100.0), reach_km=km,
+                                        edges=[(i, i + 1) for i in range(n - 1)],
+                                        settings=Settings(required=(), threads=1))
+
+
+def _separates(inst, i: int, j: int, cut) -> bool:
+    """True if removing ``cut`` disconnects i from j inside j's region."""
+    allowed = set(inst.hub_region[j]) - set(cut)
+    return not any(i in c and j in c for c in components(allowed, inst.neighbours))
+
+
+def test_fractional_finds_the_min_vertex_cut_on_a_path():
+    inst = _path(5).instance
+    # unit 4 half in hub 0's SWV, but units 2 and 3 only a little: the separator {2} (or {3}) is violated
+    xval = {(0, 0): 1.0, (4, 0): 0.5, (1, 0): 1.0, (2, 0): 0.1, (3, 0): 0.3}
+    cuts = separation.fractional(inst, xval)
+    assert (4, 0, (2,)) in cuts
+    for i, j, cut in cuts:
+        assert _separates(inst, i, j, cut)
+        assert xval[i, j] > sum(xval.get((k, j), 0.0) for k in cut)  # each returned cut is violated
+
+
+def test_fractional_finds_nothing_when_the_point_is_connected():
+    inst = _path(4).instance
+    xval = {(0, 0): 1.0, (1, 0): 0.6, (2, 0): 0.6, (3, 0): 0.5}
+    assert separation.fractional(inst, xval) == []
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_fractional_cuts_are_valid_separators(seed):
+    d = random_instance(seed, n=9)
+    inst = d.instance
+    rng = np.random.default_rng(seed)
+    xval = {}
+    for j, region in inst.hub_region.items():
+        for i in region:
+            xval[i, j] = float(rng.random()) if rng.random() < 0.5 else 0.0
+    for i, j, cut in separation.fractional(inst, xval):
+        assert i != j and _separates(inst, i, j, cut), (i, j, cut)
+
+
+def test_integral_cuts_the_enclave_off():
+    inst = _path(5).instance
+    hub_of = [0, 0, 2, 2, 0]  # unit 4 is an enclave of hub 0's SWV
+    cuts = separation.integral(inst, lambda i, j: (i, j) in {(i, j) for j, r in inst.hub_region.items() for i in r},
+                               hub_of)
+    assert (4, 0, (3,)) in cuts  # minimal separator next to the enclave... on a path, unit 3
+    for i, j, cut in cuts:
+        assert _separates(inst, i, j, cut)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_direct_model_lp_equals_pulp_lp(seed):
+    """The highspy model and the PuLP model are the same LP (same optimum of the relaxation)."""
+    import highspy
+    import pulp
+
+    from solvers import constraints
+
+    inst = random_instance(seed, disruption_weight=3.0).instance
+    prob, v = constraints.build(inst)
+    for var in prob.variables():
+        var.cat = pulp.LpContinuous
+    prob.solve(pulp.HiGHS(msg=False))
+    h = highs_direct.to_highs(highs_direct.build(inst), 1, 0)
+    h.setOptionValue("solve_relaxation", True)
+    h.run()
+    assert (prob.status == pulp.LpStatusOptimal) == (h.getModelStatus() == highspy.HighsModelStatus.kOptimal)
+    if prob.status != pulp.LpStatusOptimal:
+        return
+    want = pulp.value(prob.objective) + inst.settings.disruption_weight * v.disruption_total
+    assert math.isclose(h.getInfo().objective_function_value, want, rel_tol=1e-7, abs_tol=1e-6)
+
+
+@pytest.mark.parametrize("seed", range(60, 66))
+def test_reduced_cost_fixing_and_travel_start_keep_the_optimum(seed, monkeypatch):
+    """Large-model path (travel-only start, LP cutting planes, reduced-cost fixing) on tiny instances."""
+    from solvers import constraints
+
+    monkeypatch.setattr(constraints, "AGGREGATED_DISRUPTION_MAX_VARS", 0)
+    d = random_instance(seed, disruption_weight=3.0, min_pupils=0.0)
+    want = brute_force(d.instance)
+    res = d.solve()
+    if want is None:
+        assert res.status == "infeasible"
+        return
+    assert res.status == "optimal", res.message
+    assert math.isclose(res.objective, want, rel_tol=1e-6, abs_tol=1e-6), (res.objective, want)
+    assert res.bound is not None and res.bound <= res.objective + 1e-6
+
+
+def test_a_time_out_reports_bound_and_gap():
+    d = random_instance(11, n=40, time_limit_s=0.5, disruption_weight=3.0, max_km=float("inf"),
+                        min_pupils=0.0, max_pupils=float("inf"), count_weight=0.0)
+    res = d.solve()
+    assert res.status in ("optimal", "feasible", "timeout")
+    assert res.bound is not None and res.gap is not None
+    assert res.bound <= res.objective + 1e-6
