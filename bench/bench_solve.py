@@ -1,6 +1,7 @@
 """Solver benchmarks: national runs per unit level and a one-jeugdregio re-solve after a lock change.
 
-Run from the project root:  python bench/bench_solve.py [gemeente] [hybrid] [pc4] [resolve]
+Run from the project root:  python bench/bench_solve.py [gemeente] [hybrid] [pc4] [pc4-sample | pc4-jz=JZ43,JZ38]
+[resolve] [resolve-pc4]
 Prints wall time (model build included), status counts, objective, gap and peak memory (RSS of this process
 and its worker processes). Figures go to bench/RESULTS.md with the machine's load (`uptime`).
 """
@@ -42,7 +43,8 @@ def national(ds, level: str, **over) -> None:
     slow = sorted(res.reports, key=lambda r: -r.seconds)[:3]
     print(f"national {level}: wall {wall:.2f} s, statuses {({k: v for k, v in n['jeugdregios'].items() if v})}, "
           f"{n['n_swvs']} SWVs, objective {n['objective']:,.0f}, gap {n['gap'] or 0:.2%}, "
-          f"evaluator ok {None if res.evaluation is None else res.evaluation.ok}, peak {_peak_mb():.0f} MB")
+          f"evaluator ok {None if res.evaluation is None else res.evaluation.ok}, peak {_peak_mb():.0f} MB, "
+          f"load {os.getloadavg()[0]:.1f}")
     print("  slowest: " + "; ".join(f"{r.jeugdregio} {r.status} {r.seconds:.1f} s n={r.n_units} "
                                     f"gap {r.gap or 0:.2%}" for r in slow))
     for r in res.reports:
@@ -76,13 +78,14 @@ def main(argv: list[str]) -> None:
         national(ds, "hybrid")
     if "pc4" in what:
         national(ds, "pc4", solver={"time_limit_s": 120.0, "gap": 0.01})
-    if "pc4-sample" in what:
-        for jz in ("JZ43", "JZ38", "JZ02"):
+    samples = [a.split("=", 1)[1].split(",") for a in what if a.startswith("pc4-jz=")]
+    if "pc4-sample" in what or samples:
+        for jz in (samples[0] if samples else ("JZ43", "JZ38", "JZ02")):
             sc = _scenario("pc4", solver={"time_limit_s": 120.0, "gap": 0.01, "processes": 1})
             t = time.perf_counter()
             r = solve(ds, sc, jeugdregios=[jz]).reports[0]
             print(f"pc4 {jz}: wall {time.perf_counter() - t:.1f} s, {r.status}, n={r.n_units}, {r.n_swvs} SWVs, "
-                  f"gap {r.gap if r.gap is None else f'{r.gap:.2%}'}, peak {_peak_mb():.0f} MB")
+                  f"gap {r.gap if r.gap is None else f'{r.gap:.2%}'}, peak {_peak_mb():.0f} MB, load {os.getloadavg()[0]:.1f}")
     if "resolve" in what:
         resolve(ds, "gemeente", "JZ39")
     if "resolve-pc4" in what:

@@ -157,6 +157,8 @@ class Districting:
             lp_bound = rounds.lp_cuts(time.perf_counter() + s.time_limit_s * LP_CUT_SHARE)
             if lp_bound is not None:
                 best_bound = lp_bound
+            left = s.time_limit_s - (time.perf_counter() - t0)
+            start = _better(inst, start, rounds.lp_rounding(min(2.0, max(0.0, left / 10))))
         if start is not None:
             rounds.fix_by_reduced_cost(start)
         # Separator rounds run at a loose gap (their only job is to find the pieces to cut off; their bounds stay
@@ -281,6 +283,9 @@ class _PulpRounds:
     def fix_by_reduced_cost(self, start) -> int:
         return 0
 
+    def lp_rounding(self, seconds: float) -> list[int] | None:
+        return None
+
     def has_var(self, i: int, j: int) -> bool:
         return (i, j) in self.v.x
 
@@ -353,6 +358,37 @@ class _HighsRounds:
             h.setOptionValue("solve_relaxation", False)
         return bound
 
+    def lp_rounding(self, seconds: float) -> list[int] | None:
+        """A start from the last LP optimum: open the hubs with x[j, j] >= 0.5, send every unit to the open hub
+        with its largest x[i, j], then repair contiguity and polish (None if no valid indeling comes out)."""
+        if self._lp_val is None:
+            return None
+        val = self._lp_val[self.cols]
+        x = dict(zip(self.pairs, val.tolist()))
+        hubs = {j for j in self.mod.members if x[j, j] >= 0.5}
+        hub_of = []
+        for i in range(self.inst.n):
+            opts = self.mod.hubs_of[i]
+            open_ = [j for j in opts if j in hubs] or opts
+            if not open_:
+                return None
+            hub_of.append(max(open_, key=lambda j: (x[i, j], -j)))
+        for j in set(hub_of):
+            hub_of[j] = j  # every chosen hub serves itself
+        if self.inst.violations(hub_of):
+            hub_of = heuristic.repair_contiguity(self.inst, hub_of)
+            if hub_of is None or self.inst.violations(hub_of):
+                return None
+        return heuristic.improve(self.inst, hub_of, seconds)
+
+    def solution_of(self, col_value: np.ndarray) -> list[int]:
+        val = col_value[self.cols]
+        hub_of = [-1] * self.inst.n
+        for k in np.flatnonzero(val > 0.5):
+            i, j = self.pairs[k]
+            hub_of[i] = j
+        return hub_of
+
     def fix_by_reduced_cost(self, start) -> int:
         """Reduced-cost fixing after the LP rounds: a binary column at 0 in the LP optimum whose reduced cost lifts
         the LP bound above the start's objective is 0 in every solution better than the start (the start itself
@@ -399,12 +435,7 @@ class _HighsRounds:
     def solution(self) -> list[int]:
         if self._use_start:
             return list(self.start)
-        val = np.asarray(self.h.getSolution().col_value)[self.cols]
-        hub_of = [-1] * self.inst.n
-        for k in np.flatnonzero(val > 0.5):
-            i, j = self.pairs[k]
-            hub_of[i] = j
-        return hub_of
+        return self.solution_of(np.asarray(self.h.getSolution().col_value))
 
     def add(self, cuts: list[separation.Cut]) -> int:
         x = self.mod.x
