@@ -18,8 +18,16 @@ from solvers.instance import Instance
 NEIGHBOUR_CUTS_MAX_VARS = 2000
 
 # Disruption: the compact (aggregated) linearisation is faster on small models (gemeente level: JZ39 0.3 s vs
-# 2.5 s), the disaggregated one on large ones (JZ13 hybrid without contiguity: 9 s vs 31 s).
+# 2.5 s), the disaggregated one on large ones (JZ13 hybrid without contiguity: 9 s vs 31 s). On PC4-level models
+# the disaggregated one costs 2 rows per (current SWV, unit, hub): PC4 JZ38 (14,090 pairs) 1.1 GB vs 0.64 GB
+# and no better gap after 120 s (15.6 % vs 14.0 %), JZ02 (142,742 pairs) 2.3 GB; there the compact one is used.
 AGGREGATED_DISRUPTION_MAX_VARS = 2000
+DISAGGREGATED_DISRUPTION_MAX_VARS = 10000
+
+
+def aggregated_disruption(n_vars: int) -> bool:
+    """Whether a model with ``n_vars`` assignment variables uses the compact disruption linearisation."""
+    return n_vars <= AGGREGATED_DISRUPTION_MAX_VARS or n_vars > DISAGGREGATED_DISRUPTION_MAX_VARS
 
 # Families in the order the explainer tries to drop them (most often the culprit first).
 FAMILIES: tuple[str, ...] = ("max_pupils", "min_pupils", "facility", "travel", "contiguity", "facility_distance",
@@ -142,7 +150,7 @@ def disruption_terms(prob, inst: Instance, v: ModelVars):
                 units_of.setdefault(key, []).append(i)
                 total[key] = total.get(key, 0.0) + p
     v.disruption_total = float(sum(total.values()))
-    if len(v.x) <= AGGREGATED_DISRUPTION_MAX_VARS:
+    if aggregated_disruption(len(v.x)):
         return _aggregated_disruption(prob, inst, v, units_of, total)
     kept = []
     for kp, key in enumerate(sorted(units_of)):

@@ -66,6 +66,10 @@ class Districting:
           x_{aj} + x_{bj} \le 1 \text{ (apart, different pins)} \\
         & \text{target: } \sum_j x_{jj} = k
     
+    On small models (at most 2,000 :math:`x`) and PC4-size ones (above 10,000) the compact form replaces
+    :math:`u, w`: :math:`m_{Pj} \le \sum_i q_{iP} x_{ij},\ m_{Pj} \le Q_P z_{Pj}`, kept pupils
+    :math:`\sum_{Pj} m_{Pj}` (same optimum, weaker LP, far fewer rows; see ``constraints.aggregated_disruption``).
+
     With i in j's SWV, :math:`u_{iP} \le z_{Pj}`, so :math:`Q_P - \sum_i q_{iP} u_{iP}` is at least (and at the
     optimum exactly) the number of P's pupils outside the new SWV keeping most of P: the disruption term counts
     pupils whose po (or vo) SWV territory changes. It is computed per jeugdregio, so a current SWV's pieces in
@@ -313,6 +317,8 @@ class _HighsRounds:
         self.inst = inst
         self.mod = highs_direct.build(inst)
         self.h = highs_direct.to_highs(self.mod, s.threads, s.seed)
+        self.mod.rows = highs_direct.Rows()  # HiGHS holds the rows now (PC4 JZ02: 2 million coefficients)
+        self.integer = np.asarray(self.mod.integer, dtype=bool)
         self.cols = np.array(list(self.mod.x.values()), dtype=np.int64)
         self.pairs = list(self.mod.x)
         self.lp_rounds = 0
@@ -398,7 +404,7 @@ class _HighsRounds:
             return 0
         ub = self.inst.objective_of(start)["objective"]
         dual, val = self._lp_dual, self._lp_val
-        ints = np.flatnonzero(np.asarray(self.mod.integer) > 0)
+        ints = np.flatnonzero(self.integer)
         slack = ub - self.lp_bound + 1e-6 * max(1.0, abs(ub))
         cols = ints[(dual[ints] > slack) & (val[ints] < 1e-9)]
         if len(cols):

@@ -185,7 +185,7 @@ def _disruption(inst: Instance, mod: Model, weight: float) -> None:
                 units_of.setdefault(key, []).append(i)
                 total[key] = total.get(key, 0.0) + p
     mod.offset = weight * float(sum(total.values()))
-    if len(x) <= constraints.AGGREGATED_DISRUPTION_MAX_VARS:
+    if constraints.aggregated_disruption(len(x)):
         for key in sorted(units_of):
             zs = []
             for j in sorted(mod.members):
