@@ -63,7 +63,13 @@ def resolve(ds, level: str, jz: str) -> None:
     wall = time.perf_counter() - t
     r = res.reports[0]
     print(f"re-solve {jz} at {level} after apart lock {a}/{b}: wall {wall:.2f} s (solver {r.seconds:.2f} s), "
-          f"{r.status}, gap {r.gap or 0:.2%}, objective {base.reports[0].objective:,.0f} -> {r.objective:,.0f}")
+          f"{r.status}, gap {r.gap or 0:.2%}, objective {_num(base.reports[0].objective)} -> {_num(r.objective)}, "
+          f"base solve {base.reports[0].seconds:.1f} s {base.reports[0].status} n={r.n_units}, "
+          f"load {os.getloadavg()[0]:.1f}")
+
+
+def _num(x) -> str:
+    return "-" if x is None else f"{x:,.0f}"
 
 
 def main(argv: list[str]) -> None:
@@ -88,8 +94,10 @@ def main(argv: list[str]) -> None:
                   f"gap {r.gap if r.gap is None else f'{r.gap:.2%}'}, peak {_peak_mb():.0f} MB, load {os.getloadavg()[0]:.1f}")
     if "resolve" in what:
         resolve(ds, "gemeente", "JZ39")
-    if "resolve-pc4" in what:
-        resolve(ds, "pc4", "JZ43")
+    for a in what:
+        if a.startswith("resolve-pc4"):
+            # JZ43 (28 PC4s) is one SWV, so an apart lock makes it infeasible; JZ22 (47 PC4s) has several
+            resolve(ds, "pc4", a.split("=", 1)[1] if "=" in a else "JZ22")
     print(f"peak memory {_peak_mb():.0f} MB")
 
 

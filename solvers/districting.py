@@ -187,7 +187,7 @@ class Districting:
                 hub_of = None
                 break
             hub_of = rounds.solution()
-            cuts = rounds.add(separation.integral(inst, rounds.has_var, hub_of))
+            cuts = rounds.add(separation.integral(inst, rounds.has_var, hub_of, all_hubs=rounds.cheap_rows))
             if not cuts:
                 if phase_gap > target_gap and run.status == "optimal" and time.perf_counter() - t0 < s.time_limit_s:
                     phase_gap = target_gap
@@ -276,6 +276,8 @@ def _travel_only_start(inst: Instance, seconds: float) -> list[int] | None:
 class _PulpRounds:
     """The model as a PuLP problem (CBC, or HiGHS through PuLP); every round re-sends the whole model."""
 
+    cheap_rows = False  # a PuLP row per coefficient object: lift enclave cuts to the open hubs only
+
     def __init__(self, inst: Instance):
         self.inst = inst
         self.prob, self.v = constraints.build(inst)
@@ -311,6 +313,8 @@ class _PulpRounds:
 
 class _HighsRounds:
     """The model held in one in-memory HiGHS instance (solvers.highs_direct); rounds only append rows."""
+
+    cheap_rows = os.environ.get("REGIO_ALL_HUBS", "1") == "1"  # lift enclave cuts to every hub
 
     def __init__(self, inst: Instance):
         s = inst.settings

@@ -18,12 +18,13 @@ from solvers.instance import Instance, components
 Cut = tuple[int, int, tuple[int, ...]]  # (unit i, hub j, separator C)
 
 
-def integral(inst: Instance, has_var, hub_of: list[int]) -> list[Cut]:
+def integral(inst: Instance, has_var, hub_of: list[int], all_hubs: bool = False) -> list[Cut]:
     """Separators for every unit in a piece of an SWV cut off from its hub (``has_var(i, j)``: x[i, j] exists).
 
     For each piece: the minimal separator between the piece and its hub j within j's region, and the piece's
     whole neighbourhood for every other open hub (so the next round cannot just move the same enclave to
-    another open hub)."""
+    another open hub), or with ``all_hubs`` for every hub that could serve the piece (many more rows, fewer
+    rounds: PC4 JZ22 with an apart lock 6 rounds -> see bench/RESULTS.md)."""
     if not inst.settings.contiguity:
         return []
     nb = inst.neighbours
@@ -48,7 +49,7 @@ def integral(inst: Instance, has_var, hub_of: list[int]) -> list[Cut]:
             for i in sorted(comp):
                 out.append((i, j, cut))
             ring = {k for u in comp for k in nb[u] if k not in comp}
-            for h in sorted(members):
+            for h in (sorted(inst.hub_region) if all_hubs else sorted(members)):
                 if h == j or h in comp or h in ring:
                     continue
                 inside = [i for i in sorted(comp) if has_var(i, h)]
