@@ -188,6 +188,10 @@ class Districting:
                 break
             hub_of = rounds.solution()
             cuts = rounds.add(separation.integral(inst, rounds.has_var, hub_of, all_hubs=rounds.cheap_rows))
+            if not cuts and getattr(rounds, "interrupted", False) and time.perf_counter() - t0 < s.time_limit_s:
+                # stopped for an enclave, but a later incumbent is connected: keep it as the start, go on
+                start = _better(inst, start, hub_of)
+                continue
             if not cuts:
                 if phase_gap > target_gap and run.status == "optimal" and time.perf_counter() - t0 < s.time_limit_s:
                     phase_gap = target_gap
@@ -245,6 +249,8 @@ TRAVEL_START_SHARE = 0.1
 # HiGHS presolve in the MIP rounds: after the LP rounds and reduced-cost fixing it mostly costs time (JZ24
 # hybrid, one round: 27 s with, 14 s without; load 3).
 MIP_PRESOLVE = os.environ.get("REGIO_MIP_PRESOLVE", "off")
+# Stop a HiGHS round as soon as its incumbent has an enclave (callbacks), instead of solving it out.
+STOP_ON_ENCLAVE = os.environ.get("REGIO_STOP_ON_ENCLAVE", "1") == "1"
 
 
 def _n_pairs(inst: Instance) -> int:
@@ -333,6 +339,9 @@ class _HighsRounds:
         self.n_fixed = 0
         self._use_start = False
         self._lp_val: np.ndarray | None = None
+        self._stop = False
+        self._watching = False
+        self.interrupted = False
         self._lp_dual: np.ndarray | None = None
 
     def has_var(self, i: int, j: int) -> bool:
@@ -391,6 +400,19 @@ class _HighsRounds:
                 return None
         return heuristic.improve(self.inst, hub_of, seconds)
 
+    def _on_solution(self, e) -> None:
+        # An improving incumbent with an enclave: the round's remaining search would only refine a solution the
+        # next round cuts off anyway, so stop it (at the next interrupt check) and add that enclave's separators.
+        hub_of = self.solution_of(np.asarray(e.data_out.mip_solution))
+        members: dict[int, set[int]] = {}
+        for i, j in enumerate(hub_of):
+            members.setdefault(j, set()).add(i)
+        if any(len(components(m, self.inst.neighbours)) > 1 for m in members.values()):
+            self._stop = True
+
+    def _on_interrupt(self, e) -> None:
+        e.interrupt(self._stop)  # HiGHS keeps the flag between runs: clear it explicitly
+
     def solution_of(self, col_value: np.ndarray) -> list[int]:
         val = col_value[self.cols]
         hub_of = [-1] * self.inst.n
@@ -431,8 +453,14 @@ class _HighsRounds:
             sol.col_value = highs_direct.start_values(self.inst, self.mod, start)
             sol.value_valid = True
             h.setSolution(sol)
+        self._stop = False
+        if STOP_ON_ENCLAVE and self.inst.settings.contiguity and not self._watching:
+            h.cbMipImprovingSolution.subscribe(self._on_solution)
+            h.cbMipInterrupt.subscribe(self._on_interrupt)
+            self._watching = True
         h.run()
         run = backend.read_highs(h, time.perf_counter() - t)
+        self.interrupted = self._stop
         if self.cutoff is not None:
             if run.status == "infeasible":  # nothing beats the start in the restricted model: the start is optimal
                 self._use_start = True
