@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from solvers.instance import Instance
+from solvers.instance import Instance, components
 
 
 def _repair_hubs(inst: Instance, hub_of: list[int]) -> list[int]:
@@ -130,27 +130,55 @@ def repair_contiguity(inst: Instance, hub_of: list[int]) -> list[int] | None:
             if any(out[u] != lab for u in comp):
                 continue  # an earlier move this round touched it; next round looks again
             opts = sorted({out[k] for u in comp for k in inst.neighbours[u] if k not in comp and out[k] != lab})
-            if not opts:
-                continue
-            cu = sorted(comp)
-            opts.sort(key=lambda h: (float(inst.cost[cu, h].sum()), h))
-            base = len(_broken(inst, out))
-            best = None
+            trials = []
             for h in opts:
                 trial = list(out)
                 for u in comp:
                     trial[u] = h
-                score = len(_broken(inst, trial))
-                if best is None or score < best[0]:
-                    best = (score, trial)
-                if score < base:
-                    break
-            out = best[1]
+                trials.append(trial)
+            bridge = _bridge(inst, out, lab, comp)
+            if bridge is not None:
+                trials.append(bridge)
+            if not trials:
+                continue
+            # fewest violations first, then the cheapest (moving a piece can cost more than bridging it)
+            out = min(trials, key=lambda tr: (len(_broken(inst, tr)), inst.objective_of(tr)["objective"]))
             moved = True
         if not moved:
             return None
     out = _repair_hubs(inst, out)
     return _dissolve(inst, out)
+
+
+def _bridge(inst: Instance, out: list[int], lab: int, comp: set[int]) -> list[int] | None:
+    """Connect a piece to the part of its SWV that holds the hub instead: the units on a shortest path (in
+    units, within the hub's reach) between them join the SWV. None if there is no such path."""
+    region = inst.hub_region.get(lab)
+    if region is None:
+        return None
+    main = next((c for c in components({i for i, j in enumerate(out) if j == lab}, inst.neighbours) if lab in c),
+                None)
+    if main is None:
+        return None
+    parent = {u: -1 for u in sorted(comp)}
+    queue = sorted(comp)
+    k = 0
+    while k < len(queue):
+        u = queue[k]
+        k += 1
+        for w in inst.neighbours[u]:
+            if w in parent or w not in region:
+                continue
+            parent[w] = u
+            if w in main:
+                trial = list(out)
+                v = parent[w]
+                while v != -1 and v not in comp:
+                    trial[v] = lab
+                    v = parent[v]
+                return trial
+            queue.append(w)
+    return None
 
 
 def _dissolve(inst: Instance, out: list[int]) -> list[int] | None:
