@@ -8,7 +8,6 @@ call :meth:`Districting.solve`.
 from __future__ import annotations
 
 import itertools
-import os
 import time
 from dataclasses import dataclass, field
 from typing import Sequence
@@ -248,9 +247,9 @@ LP_CUT_SHARE = 0.25
 TRAVEL_START_SHARE = 0.1
 # HiGHS presolve in the MIP rounds: after the LP rounds and reduced-cost fixing it mostly costs time (JZ24
 # hybrid, one round: 27 s with, 14 s without; load 3).
-MIP_PRESOLVE = os.environ.get("REGIO_MIP_PRESOLVE", "off")
+MIP_PRESOLVE = "off"
 # Stop a HiGHS round as soon as its incumbent has an enclave (callbacks), instead of solving it out.
-STOP_ON_ENCLAVE = os.environ.get("REGIO_STOP_ON_ENCLAVE", "1") == "1"
+STOP_ON_ENCLAVE = True
 
 
 def _n_pairs(inst: Instance) -> int:
@@ -320,7 +319,7 @@ class _PulpRounds:
 class _HighsRounds:
     """The model held in one in-memory HiGHS instance (solvers.highs_direct); rounds only append rows."""
 
-    cheap_rows = os.environ.get("REGIO_ALL_HUBS", "1") == "1"  # lift enclave cuts to every hub
+    cheap_rows = True  # lift enclave cuts to every hub
 
     def __init__(self, inst: Instance):
         s = inst.settings

@@ -24,7 +24,7 @@ def integral(inst: Instance, has_var, hub_of: list[int], all_hubs: bool = False)
     For each piece: the minimal separator between the piece and its hub j within j's region, and the piece's
     whole neighbourhood for every other open hub (so the next round cannot just move the same enclave to
     another open hub), or with ``all_hubs`` for every hub that could serve the piece (many more rows, fewer
-    rounds: PC4 JZ22 with an apart lock 6 rounds -> see bench/RESULTS.md)."""
+    rounds: PC4 JZ22 with an apart lock went from 6 rounds, 27 s to 4 rounds, 18 s)."""
     if not inst.settings.contiguity:
         return []
     nb = inst.neighbours
