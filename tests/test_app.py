@@ -13,6 +13,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from regioindeling.app import form as F
+from regioindeling.app.main import run_scope
 from regioindeling.scenario import Scenario, Travel
 from regioindeling.store import ScenarioStore
 
@@ -478,6 +479,23 @@ def test_form_values_survive_a_dropped_widget_state():
     F._remember(state, key)
     del state[key]  # what Streamlit's widget clean-up does
     assert F.scenario_from_state(state, specs).travel.max_km == 30.0
+
+
+def test_run_says_what_it_will_solve(at):
+    _open(at, "Scenario")
+    assert any("whole country: all 42" in c.value for c in at.caption)
+    at.multiselect(key="sc.jeugdregios").set_value(["JZ15"]).run()
+    assert any(c.value.startswith("Run solves JZ15 ") for c in at.caption)
+    every = sorted(at.multiselect(key="sc.jeugdregios").options)
+    at.multiselect(key="sc.jeugdregios").set_value(every).run()  # "Select all" in the browser
+    assert any("whole country: all 42" in c.value for c in at.caption)
+
+
+def test_run_scope_in_words():
+    names = {"JZ01": "Groningen", "JZ02": "Friesland", "JZ03": "Drenthe", "JZ04": "IJsselland", "JZ05": "Twente"}
+    assert run_scope([], names) == "Run solves the whole country: all 5 jeugdregio's."
+    assert run_scope(["JZ02", "JZ01"], names) == "Run solves JZ01 Groningen, JZ02 Friesland."
+    assert run_scope(["JZ05", "JZ01", "JZ02", "JZ03"], names) == "Run solves 4 of 5 jeugdregio's: JZ01, JZ02, JZ03, JZ05."
 
 
 def test_form_choice_kept_across_tabs(at):

@@ -313,10 +313,21 @@ def _show_result_summary(res) -> None:
                  key="result_swvs")
 
 
+def run_scope(chosen, names: dict[str, str]) -> str:
+    """What "Run scenario" will solve, in words: a whole-country run takes minutes, so it must never be a surprise."""
+    chosen = sorted(chosen or [])
+    if not chosen or len(chosen) == len(names):
+        return f"Run solves the whole country: all {len(names)} jeugdregio's."
+    if len(chosen) <= 3:
+        return "Run solves " + ", ".join(f"{j} {names.get(j, '')}".strip() for j in chosen) + "."
+    return f"Run solves {len(chosen)} of {len(names)} jeugdregio's: {', '.join(chosen)}."
+
+
 def page_scenario(ds, specs) -> None:
     job = st.session_state.get("job")
     running = job is not None
     F.render(st, specs, disabled=running)
+    st.caption(run_scope(st.session_state.get(F.PREFIX + ".jeugdregios"), ds.jeugdregio_names))
     run = st.button("Run scenario", type="primary", disabled=running, key="run_btn")
     if run:
         try:
@@ -669,10 +680,10 @@ def main() -> None:
     if "form_init" not in st.session_state:
         st.session_state["form_init"] = True
         st.session_state["form_pending"] = F.state_from_scenario(_default_scenario(), specs)
+    # No "state[key] = state[key]" to keep the form alive while its tab is closed: that pushes the server's value
+    # back to the browser on every run and can undo a choice made while a run is under way. form.BACKUP keeps it.
+    st.session_state[F.RUN] = st.session_state.get(F.RUN, 0) + 1
     _apply_pending_form()
-    for spec in specs:  # keep the form's values while its tab is closed (Streamlit drops unrendered widget state)
-        if spec.key in st.session_state:
-            st.session_state[spec.key] = st.session_state[spec.key]
     _collect_job(ds)
     with st.sidebar:
         st.title("regioindeling")
