@@ -133,6 +133,10 @@ class NationalSearch:
     message: str
 
     @property
+    def met(self) -> bool:
+        return bool(self.counts) and sum(self.counts.values()) == self.target
+
+    @property
     def free_swvs(self) -> int:
         return sum(c.free.n_swvs for c in self.curves.values() if c.solvable)
 
@@ -185,7 +189,7 @@ class NationalSearch:
 
     def metadata(self) -> dict:
         """Deterministic summary for the proposal (no timings)."""
-        return {"swvs": self.target, "met": bool(self.counts) and sum(self.counts.values()) == self.target,
+        return {"swvs": self.target, "met": self.met,
                 "exact": self.exact, "free_swvs": self.free_swvs}
 
 
@@ -221,6 +225,14 @@ def _kmin(c: Curve) -> int:
 
 def _kmax(c: Curve) -> int:
     return max(k for k in range(c.lo, c.hi + 1) if c.lb(k) < INF)
+
+
+def _allocate_lb(live: dict[str, Curve], target: int, skip_stuck: bool) -> Allocation | None:
+    """The DP over lower bounds: the cheapest counts that may still be possible (unproven counts flagged)."""
+    options = {jz: {k: (INF if skip_stuck and k in c.stuck else c.lb(k)) for k in range(c.lo, c.hi + 1)}
+               for jz, c in live.items()}
+    unsure = {jz: {k for k in range(c.lo, c.hi + 1) if not c.proven(k)} for jz, c in live.items()}
+    return allocate(options, target, unsure)
 
 
 def solve_national(todo: list, target: int, runner, progress=None) -> NationalSearch:
@@ -263,28 +275,31 @@ def solve_national(todo: list, target: int, runner, progress=None) -> NationalSe
             batch = [_range_task(c, a, b) for c, a, b in ranges]
             for (c, a, b), res in zip(ranges, runner.run(batch)):
                 c.record(a, b, res)
-        options = {jz: {k: c.lb(k) for k in range(c.lo, c.hi + 1)} for jz, c in live.items()}
-        unsure = {jz: {k for k in range(c.lo, c.hi + 1) if not c.proven(k)} for jz, c in live.items()}
-        last = allocate(options, target, unsure)
+        # Counts whose solve found nothing within the time limit are left out of the choice (but kept in the bound).
+        last = _allocate_lb(live, target, skip_stuck=True)
         if last is None:
-            kmin, kmax = sum(_kmin(c) for c in live.values()), sum(_kmax(c) for c in live.values())
-            raise _range_error(target, list(live.values()), kmin, kmax, True, left_out)
+            break
         picks = [(live[jz], k) for jz, k in sorted(last.counts.items()) if live[jz].refinable(k)]
         if not picks:
             break
+    bound = _allocate_lb(live, target, skip_stuck=False)
+    if bound is None:
+        kmin, kmax = sum(_kmin(c) for c in live.values()), sum(_kmax(c) for c in live.values())
+        raise _range_error(target, list(live.values()), kmin, kmax, True, left_out)
     chosen = allocate({jz: {k: c.ub(k) for k in c.points} for jz, c in live.items()}, target,
                       {jz: {k for k in c.points if not c.proven(k)} for jz, c in live.items()})
     results: dict[str, DistrictingResult] = {}
     if chosen is None:
-        # Every count the DP needs stayed unsolved within the time limit: keep the own optima, say so.
+        # The counts the target needs stayed unsettled within the time limit: keep the own optima, say so.
         for jz, c in live.items():
             results[jz] = replace(c.free, seconds=c.seconds)
-        msg = (f"no indeling with exactly {target} SWVs found within solver.time_limit_s; each jeugdregio keeps its "
-               "own optimum; raise solver.time_limit_s")
-        return NationalSearch(target, curves, results, {}, None, last.value, False, rounds, msg)
+        stuck = sorted(jz for jz, c in live.items() if c.stuck)
+        msg = (f"no indeling with exactly {target} SWVs found within solver.time_limit_s (no result for some counts "
+               f"in {', '.join(stuck[:4])}); each jeugdregio keeps its own optimum; raise solver.time_limit_s")
+        return NationalSearch(target, curves, results, {}, None, bound.value, False, rounds, msg)
     for jz, k in chosen.counts.items():
         results[jz] = replace(live[jz].points[k], seconds=live[jz].seconds)
-    exact = all(live[jz].proven(k) for jz, k in chosen.counts.items()) and chosen.value <= last.value + 1e-6 * max(
+    exact = all(live[jz].proven(k) for jz, k in chosen.counts.items()) and chosen.value <= bound.value + 1e-6 * max(
         1.0, abs(chosen.value))
     free_k = sum(c.free.n_swvs for c in live.values())
     changed = sum(1 for jz, k in chosen.counts.items() if k != live[jz].free.n_swvs)
@@ -292,9 +307,10 @@ def solve_national(todo: list, target: int, runner, progress=None) -> NationalSe
     msg = (f"national target {target} SWVs ({free_k} at the jeugdregio's own optima): "
            f"{_plural(changed, 'jeugdregio')} changed count, objective +{extra:,.0f}; "
            + ("exact (every per-jeugdregio solve proven optimal)" if exact else
-              "not proven exact: some per-jeugdregio solves stopped before proving optimality")
+              f"not proven exact: some per-jeugdregio solves stopped at solver.time_limit_s (national gap "
+              f"{(chosen.value - bound.value) / max(abs(chosen.value), 1e-9):.2%})")
            + (f"; {', '.join(left_out)} left out (no valid indeling)" if left_out else ""))
-    return NationalSearch(target, curves, results, dict(chosen.counts), chosen.value, last.value, exact, rounds, msg)
+    return NationalSearch(target, curves, results, dict(chosen.counts), chosen.value, bound.value, exact, rounds, msg)
 
 
 __all__ = ["Curve", "NationalSearch", "solve_national"]

@@ -365,6 +365,8 @@ def solve(ds, scenario: Scenario, jeugdregios: list[str] | None = None, units: U
         search.annotate_national(national)
     evaluation = _evaluate(ds, proposal, scenario, us, set(wanted))
     infeas = [r.message for r in reports if r.status in ("infeasible", "failed") and r.message]
+    if search is not None and not search.met:
+        infeas.append(search.message)
     return SolveResult(proposal, evaluation, reports, national, infeas)
 
 

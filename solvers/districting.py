@@ -153,12 +153,11 @@ class Districting:
             if run.bound is not None:
                 best_bound = run.bound + const if best_bound is None else max(best_bound, run.bound + const)
             if run.status == "infeasible":
-                if iterations == 1:
-                    msg = infeasibility.explain(inst, time_limit=max(1.0, s.time_limit_s / 4))
-                    return DistrictingResult("infeasible", None, seconds=time.perf_counter() - t0,
-                                             iterations=iterations, message=msg)
-                hub_of = None
-                break
+                # Also after separator rounds: the cuts are valid for every connected indeling, so an infeasible
+                # round proves that none exists (before, this was reported as a time-out).
+                msg = infeasibility.explain(inst, time_limit=max(1.0, s.time_limit_s / 4))
+                return DistrictingResult("infeasible", None, seconds=time.perf_counter() - t0,
+                                         iterations=iterations, message=msg)
             if not run.has_solution:
                 hub_of = None
                 break
