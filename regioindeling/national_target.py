@@ -155,13 +155,13 @@ class NationalSearch:
         solved = f"; counts solved: {', '.join(map(str, tried))}" if len(tried) > 1 else ""
         proof = "" if c.proven(k) else "; not proven optimal at this count, so the national choice is not exact"
         if c.fixed:
-            return f"{k} SWVs, fixed by objective.target_swvs_per_jeugdregio{proof}"
+            return f"{_swvs(k)}, fixed by objective.target_swvs_per_jeugdregio{proof}"
         k0 = c.free.n_swvs
         if k == k0:
-            return f"{k} SWVs, its own optimum{solved}{proof}"
+            return f"{_swvs(k)}, its own optimum{solved}{proof}"
         delta = c.points[k].objective - c.free.objective
         pct = delta / max(abs(c.free.objective), 1e-9)
-        return (f"{k} SWVs instead of its own optimum's {k0} (objective +{delta:,.0f}, {pct:+.1%}): part of the "
+        return (f"{_swvs(k)} instead of its own optimum's {k0} (objective +{delta:,.0f}, {pct:+.1%}): part of the "
                 f"cheapest way to reach the national target of {self.target}{solved}{proof}")
 
     def annotate(self, reports: list) -> list:
@@ -191,6 +191,10 @@ class NationalSearch:
         """Deterministic summary for the proposal (no timings)."""
         return {"swvs": self.target, "met": self.met,
                 "exact": self.exact, "free_swvs": self.free_swvs}
+
+
+def _swvs(k: int) -> str:
+    return f"{k} SWV" if k == 1 else f"{k} SWVs"
 
 
 def _plural(n: int, word: str) -> str:
@@ -249,7 +253,7 @@ def solve_national(todo: list, target: int, runner, progress=None) -> NationalSe
     def free_progress(rep) -> None:
         if progress:
             progress(replace(rep, free_swvs=rep.n_swvs or None,
-                             count_note=f"own optimum {rep.n_swvs} SWVs; the national target of {target} sets the "
+                             count_note=f"own optimum {_swvs(rep.n_swvs)}; the national target of {target} sets the "
                              "count once every jeugdregio is solved" if rep.n_swvs else ""))
 
     # Round 0: every jeugdregio's own optimum (its count range is implied by the model, so no extra rows)
