@@ -42,7 +42,8 @@ class Curve:
     stuck: set[int] = field(default_factory=set)  # counts whose range solve found nothing in the time limit
     solves: list[tuple[int, int, str, int | None]] = field(default_factory=list)  # (a, b, status, count found)
     seconds: float = 0.0
-    free: DistrictingResult | None = None
+    first: DistrictingResult | None = None   # the free solve's result, whatever its status
+    free: DistrictingResult | None = None    # the same when it found an indeling (the jeugdregio's own optimum)
 
     @property
     def jz(self) -> str:
@@ -260,12 +261,14 @@ def solve_national(todo: list, target: int, runner, progress=None) -> NationalSe
     for t, res in zip(todo, runner.run(todo, free_progress)):
         c = curves[t.jeugdregio]
         c.record(c.lo, c.hi, res)
+        c.first = res
         c.free = c.points.get(res.n_swvs) if res.assignment else None
     live = {jz: c for jz, c in sorted(curves.items()) if c.solvable}
     left_out = sorted(jz for jz, c in curves.items() if not c.solvable)
+    results: dict[str, DistrictingResult] = {jz: curves[jz].first for jz in left_out}
     rounds = 0
     if not live:
-        return NationalSearch(target, curves, {}, {}, None, None, False, rounds,
+        return NationalSearch(target, curves, results, {}, None, None, False, rounds,
                               "no jeugdregio has a valid indeling")
     # Round 1: one step from each jeugdregio's own count in the direction the target needs
     need = target - sum(c.free.n_swvs for c in live.values())
@@ -292,7 +295,6 @@ def solve_national(todo: list, target: int, runner, progress=None) -> NationalSe
         raise _range_error(target, list(live.values()), kmin, kmax, True, left_out)
     chosen = allocate({jz: {k: c.ub(k) for k in c.points} for jz, c in live.items()}, target,
                       {jz: {k for k in c.points if not c.proven(k)} for jz, c in live.items()})
-    results: dict[str, DistrictingResult] = {}
     if chosen is None:
         # The counts the target needs stayed unsettled within the time limit: keep the own optima, say so.
         for jz, c in live.items():

@@ -213,6 +213,21 @@ def test_target_outside_the_possible_range_is_explained(ds):
     assert f"between {lo} and {hi}" in high.value.line()
 
 
+def test_infeasible_jeugdregio_is_left_out(ds):
+    """At max_pupils 60,000 Amsterdam alone is too big at gemeente level: JZ13 has no indeling, the rest meet K."""
+    sc = _sc(size={"max_pupils": 60_000})
+    free = solve(ds, sc)
+    k = free.national["n_swvs"] + 1
+    res = solve(ds, _sc(k, size={"max_pupils": 60_000}))
+    rep = {r.jeugdregio: r for r in res.reports}
+    assert rep["JZ13"].status == "infeasible" and "GM0363" in rep["JZ13"].message
+    assert rep["JZ13"].count_note.startswith("no valid indeling, so not part of the national target")
+    assert res.national["n_swvs"] == k and len(res.proposal.hubs) == k
+    bad = [r for r in res.reports if r.status == "infeasible"]  # JZ24 and JZ29 too at this level
+    assert f"; {', '.join(r.jeugdregio for r in bad)} left out (no valid indeling)" in res.national["target"]["message"]
+    assert res.infeasibilities == [r.message for r in bad]
+
+
 def test_subset_run_is_refused(ds):
     with pytest.raises(InputError, match="needs all 42 jeugdregio's") as err:
         solve(ds, _sc(60), jeugdregios=["JZ01", "JZ02"])
