@@ -15,6 +15,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from regioindeling.data import load  # noqa: E402
+from regioindeling.errors import InputError  # noqa: E402
 from regioindeling.scenario import load_scenario, scenario_from_dict  # noqa: E402
 from regioindeling.solve import solve  # noqa: E402
 
@@ -72,7 +73,12 @@ def target(ds, level: str, delta: int) -> None:
     k = free.national["n_swvs"] + delta
     sc = _scenario(level, objective={"target_swvs_national": k})
     t = time.perf_counter()
-    res = solve(ds, sc)
+    try:
+        res = solve(ds, sc)
+    except InputError as exc:  # a count outside what the jeugdregio's allow: the explained refusal is the result
+        print(f"target {level}: own optima {free.national['n_swvs']} SWVs; target {k} refused after "
+              f"{time.perf_counter() - t:.1f} s: {exc.line()}")
+        return
     wall = time.perf_counter() - t
     n, tg = res.national, res.national["target"]
     print(f"target {level}: own optima {free.national['n_swvs']} SWVs in {wall_free:.1f} s; target {k}: wall "
@@ -105,6 +111,7 @@ def main(argv: list[str]) -> None:
                   f"gap {r.gap if r.gap is None else f'{r.gap:.2%}'}, peak {_peak_mb():.0f} MB")
     if "target" in what:
         target(ds, "gemeente", -5)
+        target(ds, "gemeente", +1)
         target(ds, "gemeente", +2)
     if "target-hybrid" in what:
         target(ds, "hybrid", -5)

@@ -4,6 +4,8 @@ Units of different jeugdregio's never share an SWV, so the national problem deco
 model per jeugdregio (see :class:`solvers.Districting`). A jeugdregio that fails or is infeasible is reported
 and leaves its units unassigned; it never stops the others. SWV ids are ``<JZ>-<hub unit code>``, so the same
 data, scenario and seed give the same proposal byte for byte (timings stay out of the proposal).
+A national number of SWVs (``objective.target_swvs_national``) is met by :mod:`regioindeling.national_target`,
+which solves further counts per jeugdregio in the same worker pool and picks the cheapest combination.
 """
 
 from __future__ import annotations
