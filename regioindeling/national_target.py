@@ -12,7 +12,10 @@ sum k_r = K minimising sum f_r(k_r), f_r(k) being the jeugdregio's optimum with 
    only bounded, the unsolved range around it is solved next (all such jeugdregio's of a round in parallel).
    The first round widens every jeugdregio one step from its own optimum in the direction K needs.
 3. When the DP picks only solved counts, its choice is optimal: exact when every per-jeugdregio solve is proven
-   optimal, otherwise within the reported gap.
+   optimal, otherwise within the reported gap (a DP over every lower bound bounds the national optimum).
+   A jeugdregio whose own optimum is not proven (it stopped at solver.time_limit_s, e.g. the big cities at PC4 or
+   hybrid level) has bounds too weak to steer by: it offers only the indelingen found, widened one count at a time
+   while no choice reaches K, since each further count costs it a full time limit.
 
 A jeugdregio without any valid indeling is reported as usual and left out: the target is met by the others.
 """
@@ -60,6 +63,11 @@ class Curve:
     @property
     def solvable(self) -> bool:
         return bool(self.points)
+
+    @property
+    def sure(self) -> bool:
+        """Its own optimum is proven: bounds on other counts are tight enough to search them by their bounds."""
+        return self.first is not None and self.first.status == "optimal"
 
     def proven(self, k: int) -> bool:
         return k in self.points and self.points[k].status == "optimal"
@@ -232,12 +240,38 @@ def _kmax(c: Curve) -> int:
     return max(k for k in range(c.lo, c.hi + 1) if c.lb(k) < INF)
 
 
-def _allocate_lb(live: dict[str, Curve], target: int, skip_stuck: bool) -> Allocation | None:
-    """The DP over lower bounds: the cheapest counts that may still be possible (unproven counts flagged)."""
-    options = {jz: {k: (INF if skip_stuck and k in c.stuck else c.lb(k)) for k in range(c.lo, c.hi + 1)}
-               for jz, c in live.items()}
+def _allocate_lb(live: dict[str, Curve], target: int) -> Allocation | None:
+    """The DP over lower bounds: no choice of counts can cost less (a valid bound on the national optimum)."""
+    options = {jz: {k: c.lb(k) for k in range(c.lo, c.hi + 1)} for jz, c in live.items()}
     unsure = {jz: {k for k in range(c.lo, c.hi + 1) if not c.proven(k)} for jz, c in live.items()}
     return allocate(options, target, unsure)
+
+
+def _select(live: dict[str, Curve], target: int) -> Allocation | None:
+    """The DP that steers the search: lower bounds where the own optimum is proven (counts whose solve found
+    nothing within the time limit left out); where it is not (a jeugdregio that stopped at its time limit), only
+    the indelingen found, at their value: its bounds are too weak to steer by, and every further count costs a
+    full time limit."""
+    options, unsure = {}, {}
+    for jz, c in live.items():
+        if c.sure:
+            options[jz] = {k: (INF if k in c.stuck else c.lb(k)) for k in range(c.lo, c.hi + 1)}
+        else:
+            options[jz] = {k: c.ub(k) for k in c.points}
+        unsure[jz] = {k for k in options[jz] if not c.proven(k)}
+    return allocate(options, target, unsure)
+
+
+def _widen(live: dict[str, Curve], up: bool) -> list[tuple[Curve, int]]:
+    """The next count beyond those found, for each jeugdregio searched by its indelingen only."""
+    out = []
+    for c in live.values():
+        if c.sure:
+            continue
+        k = max(c.points) + 1 if up else min(c.points) - 1
+        if c.lo <= k <= c.hi and c.refinable(k):
+            out.append((c, k))
+    return out
 
 
 def solve_national(todo: list, target: int, runner, progress=None) -> NationalSearch:
@@ -282,14 +316,16 @@ def solve_national(todo: list, target: int, runner, progress=None) -> NationalSe
             batch = [_range_task(c, a, b) for c, a, b in ranges]
             for (c, a, b), res in zip(ranges, runner.run(batch)):
                 c.record(a, b, res)
-        # Counts whose solve found nothing within the time limit are left out of the choice (but kept in the bound).
-        last = _allocate_lb(live, target, skip_stuck=True)
+        last = _select(live, target)
         if last is None:
-            break
-        picks = [(live[jz], k) for jz, k in sorted(last.counts.items()) if live[jz].refinable(k)]
+            picks = _widen(live, need > 0)
+            if not picks:
+                break
+            continue
+        picks = [(live[jz], k) for jz, k in sorted(last.counts.items()) if live[jz].sure and live[jz].refinable(k)]
         if not picks:
             break
-    bound = _allocate_lb(live, target, skip_stuck=False)
+    bound = _allocate_lb(live, target)
     if bound is None:
         kmin, kmax = sum(_kmin(c) for c in live.values()), sum(_kmax(c) for c in live.values())
         raise _range_error(target, list(live.values()), kmin, kmax, True, left_out)
