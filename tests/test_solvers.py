@@ -213,3 +213,19 @@ def test_thread_count_may_change_within_one_process():
     for threads in (1, 2, 1):
         d = random_instance(5, threads=threads)
         assert d.solve().status in ("optimal", "infeasible")
+
+
+def test_infeasible_after_separator_rounds_is_infeasible_not_a_timeout():
+    """Path 0-1-2-3-4-5, sbo at 0 and 1, so at 3, 4 and 5, exactly two SWVs: only a disconnected split ({0, 4, 5},
+    {1, 2, 3}) has both types in each, so the first MIP finds it and the separator cut makes the model infeasible.
+    That is a proof (the cuts hold for every connected indeling), reported with its explanation at once."""
+    xs = np.arange(6, dtype=float) * 10
+    km = np.abs(xs[:, None] - xs[None, :])
+    fac = {"sbo": np.array([1, 1, 0, 0, 0, 0]), "so": np.array([0, 0, 0, 1, 1, 1])}
+    d = Districting.from_cost_matrix(km * 100, pupils=np.full(6, 100.0), reach_km=km, facilities=fac,
+                                     edges=[(i, i + 1) for i in range(5)],
+                                     settings=Settings(required=("sbo", "so"), target_swvs=2, threads=1))
+    res = d.solve()
+    assert res.status == "infeasible" and res.iterations >= 2, (res.status, res.iterations, res.message)
+    assert "target number of SWVs" in res.message or "contiguity" in res.message
+    assert brute_force(d.instance) is None
