@@ -569,7 +569,8 @@ def page_edit(ds, specs) -> None:
             values = {k: st.session_state.get(k) for k in (sp.key for sp in specs)}
             values["sc.locks.pin"] = json.dumps(pins, sort_keys=True)
             scenario = F.scenario_from_state(values, specs)
-            if not scenario.jeugdregios:
+            if not scenario.jeugdregios and scenario.objective.target_swvs_national is None:
+                # (a national SWV count needs every jeugdregio, so such a run is re-optimised nationally)
                 jz = sorted({r["jeugdregio"] for r in res["evaluation"].swvs if r.get("jeugdregio")})
                 scenario = scenario.model_copy(update={"jeugdregios": jz})
             _start_solve(ds, scenario, "re-optimised with locks")
