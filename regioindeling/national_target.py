@@ -66,8 +66,13 @@ class Curve:
 
     @property
     def sure(self) -> bool:
-        """Its own optimum is proven: bounds on other counts are tight enough to search them by their bounds."""
-        return self.first is not None and self.first.status == "optimal"
+        """Its own optimum is proven (or within the scenario's solver.gap): bounds on other counts are tight enough
+        to search them by their bounds."""
+        r = self.first
+        if r is None or not r.assignment:
+            return False
+        asked = max(self.task.model.instance.settings.gap, 1e-4)
+        return r.status == "optimal" or (r.status == "feasible" and r.gap is not None and r.gap <= asked + 1e-9)
 
     def proven(self, k: int) -> bool:
         return k in self.points and self.points[k].status == "optimal"
