@@ -106,6 +106,10 @@ class Curve:
         self.seconds += res.seconds
         k = res.n_swvs if res.assignment else None
         self.solves.append((a, b, res.status, k))
+        if k is not None and not a <= k <= b and (a, b) != (self.lo, self.hi):
+            # The model ignored the count rows (a backend without Settings.min_swvs/max_swvs): nothing learnt.
+            self.stuck |= {c for c in range(a, b + 1) if c not in self.points}
+            return
         if res.status == "infeasible":
             self.lower.append((a, b, INF))
             return
