@@ -63,7 +63,7 @@ class Districting:
         & \text{facility distance: } x_{ij} \le \sum_{k \in N_t(i)} x_{kj} \text{ (units with a t-site in reach)} \\
         & \text{locks: } x_{aj} = x_{bj} \text{ (together, same pin, keep current whole)},\
           x_{aj} + x_{bj} \le 1 \text{ (apart, different pins)} \\
-        & \text{target: } \sum_j x_{jj} = k
+        & \text{target: } \sum_j x_{jj} = k \quad\text{or a range } a \le \sum_j x_{jj} \le b
     
     With i in j's SWV, :math:`u_{iP} \le z_{Pj}`, so :math:`Q_P - \sum_i q_{iP} u_{iP}` is at least (and at the
     optimum exactly) the number of P's pupils outside the new SWV keeping most of P: the disruption term counts
@@ -73,6 +73,9 @@ class Districting:
     (:math:`C = N(i)`) and adds minimal separators for every disconnected piece of a solution, re-solving until
     every SWV is connected (row generation; the bound of each round is a valid bound). Symmetry is broken by the
     hub: an SWV has exactly one hub. The hub of an SWV is its pupil-weighted median within the travel limit.
+    A national number of SWVs couples the regions; it is met outside this model by solving each region for ranges
+    of counts (``Settings.min_swvs``/``max_swvs``) and choosing the counts by dynamic programming
+    (:mod:`solvers.allocation`, :mod:`regioindeling.national_target`).
     """
 
     def __init__(self, instance: Instance):
@@ -153,12 +156,11 @@ class Districting:
             if run.bound is not None:
                 best_bound = run.bound + const if best_bound is None else max(best_bound, run.bound + const)
             if run.status == "infeasible":
-                if iterations == 1:
-                    msg = infeasibility.explain(inst, time_limit=max(1.0, s.time_limit_s / 4))
-                    return DistrictingResult("infeasible", None, seconds=time.perf_counter() - t0,
-                                             iterations=iterations, message=msg)
-                hub_of = None
-                break
+                # Also after separator rounds: the cuts are valid for every connected indeling, so an infeasible
+                # round proves that none exists (before, this was reported as a time-out).
+                msg = infeasibility.explain(inst, time_limit=max(1.0, s.time_limit_s / 4))
+                return DistrictingResult("infeasible", None, seconds=time.perf_counter() - t0,
+                                         iterations=iterations, message=msg)
             if not run.has_solution:
                 hub_of = None
                 break

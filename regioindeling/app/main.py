@@ -25,7 +25,8 @@ MAP_HEIGHT = 620
 SWEEP_PARAMS = {
     "travel.max_km": ("Max travel distance (km)", "25, 30, 35, 45"),
     "size.max_pupils": ("Max pupils per SWV", "30000, 45000, 60000"),
-    "objective.target_swvs_national": ("SWV count target (national)", "40, 60, 80"),
+    # Around the default scenario's own count (123 SWVs at hybrid level; 64-131 are possible at all)
+    "objective.target_swvs_national": ("SWV count target (national)", "100, 110, 120"),
 }
 # session_state keys: "result" (current proposal + evaluation), "job" (running solve), "sweep" (running sweep),
 # "sweep_done" (finished sweep), "edit_base" (proposal before edits), "form_specs", "flash".
@@ -243,8 +244,11 @@ def _report_rows(reports) -> pd.DataFrame:
     for r in reports:
         get = (lambda k: r.get(k)) if isinstance(r, dict) else (lambda k: getattr(r, k, None))
         rows.append({k: get(k) for k in ("jeugdregio", "name", "status", "n_units", "n_swvs", "objective", "gap",
-                                         "seconds", "message")})
-    return pd.DataFrame(rows)
+                                         "seconds", "message", "count_note")})
+    df = pd.DataFrame(rows)
+    if "count_note" in df and not df["count_note"].fillna("").astype(bool).any():
+        df = df.drop(columns=["count_note"])  # only a national SWV-count target explains counts
+    return df
 
 
 @st.fragment(run_every=1.0)
@@ -298,6 +302,15 @@ def _show_result_summary(res) -> None:
                                           if b is not None and not isinstance(b, (dict, list))))
     for line in res.get("infeasibilities") or []:
         st.error(line)
+    target = nat.get("target") if nat else None
+    if target and target.get("n_swvs") == target.get("swvs"):
+        st.info(target["message"])
+        changed = [r for r in res.get("reports") or [] if getattr(r, "free_swvs", None) is not None
+                   and r.n_swvs != r.free_swvs]
+        if changed:
+            st.dataframe(pd.DataFrame([{"jeugdregio": r.jeugdregio, "name": r.name, "own optimum": r.free_swvs,
+                                        "SWVs": r.n_swvs, "why": r.count_note} for r in changed]),
+                         hide_index=True, key="target_changes")
     for r in res.get("reports") or []:
         status = getattr(r, "status", None)
         if status and status != "optimal" and getattr(r, "message", ""):
@@ -567,7 +580,8 @@ def page_edit(ds, specs) -> None:
             values = {k: st.session_state.get(k) for k in (sp.key for sp in specs)}
             values["sc.locks.pin"] = json.dumps(pins, sort_keys=True)
             scenario = F.scenario_from_state(values, specs)
-            if not scenario.jeugdregios:
+            if not scenario.jeugdregios and scenario.objective.target_swvs_national is None:
+                # (a national SWV count needs every jeugdregio, so such a run is re-optimised nationally)
                 jz = sorted({r["jeugdregio"] for r in res["evaluation"].swvs if r.get("jeugdregio")})
                 scenario = scenario.model_copy(update={"jeugdregios": jz})
             _start_solve(ds, scenario, "re-optimised with locks")
