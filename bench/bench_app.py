@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.browser_server import CHROMIUM, CHROMIUM_ARGS, app_server, open_app  # noqa: E402
+from tests.browser_server import CHROMIUM, CHROMIUM_ARGS, app_server, choose_jeugdregio, name_scenario, open_app  # noqa: E402
 
 TEN_JZ = ["JZ43", "JZ42", "JZ10", "JZ15", "JZ11", "JZ23", "JZ16", "JZ12", "JZ22", "JZ41"]
 
@@ -38,14 +38,8 @@ def sessions(browser, url: str, n: int) -> None:
     t1 = time.perf_counter()
     for _, page, name, jz in pages:
         page.get_by_role("tab", name="Scenario", exact=True).click()
-        field = page.get_by_label("name", exact=True)
-        field.fill(name)
-        field.press("Enter")
-        page.locator("div[data-testid='stMultiSelect']").filter(has_text="jeugdregios").first.click()
-        page.keyboard.type(jz)
-        page.keyboard.press("Enter")
-        page.keyboard.press("Escape")
-        page.wait_for_timeout(200)
+        name_scenario(page, name)
+        choose_jeugdregio(page, jz)
         page.get_by_role("button", name="Run scenario").click()
     t_started = time.perf_counter() - t1
     done, leaks = [], 0

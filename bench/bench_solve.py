@@ -1,7 +1,7 @@
 """Solver benchmarks: national runs per unit level and a one-jeugdregio re-solve after a lock change.
 
 Run from the project root:  python bench/bench_solve.py [gemeente] [hybrid] [pc4] [pc4-sample | pc4-jz=JZ43,JZ38]
-[resolve] [resolve-pc4]
+[resolve] [resolve-pc4[=JZxx]] [target] [target-hybrid]
 Prints wall time (model build included), status counts, objective, gap and peak memory (RSS of this process
 and its worker processes). Figures go to bench/RESULTS.md with the machine's load (`uptime`).
 """
@@ -16,6 +16,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from regioindeling.data import load  # noqa: E402
+from regioindeling.errors import InputError  # noqa: E402
 from regioindeling.scenario import load_scenario, scenario_from_dict  # noqa: E402
 from regioindeling.solve import solve  # noqa: E402
 
@@ -72,6 +73,31 @@ def _num(x) -> str:
     return "-" if x is None else f"{x:,.0f}"
 
 
+def target(ds, level: str, delta: int) -> None:
+    """A national SWV-count target `delta` away from the free optimum's count (free solve timed separately)."""
+    t = time.perf_counter()
+    free = solve(ds, _scenario(level))
+    wall_free = time.perf_counter() - t
+    k = free.national["n_swvs"] + delta
+    sc = _scenario(level, objective={"target_swvs_national": k})
+    t = time.perf_counter()
+    try:
+        res = solve(ds, sc)
+    except InputError as exc:  # a count outside what the jeugdregio's allow: the explained refusal is the result
+        print(f"target {level}: own optima {free.national['n_swvs']} SWVs; target {k} refused after "
+              f"{time.perf_counter() - t:.1f} s: {exc.line()}")
+        return
+    wall = time.perf_counter() - t
+    n, tg = res.national, res.national["target"]
+    print(f"target {level}: own optima {free.national['n_swvs']} SWVs in {wall_free:.1f} s; target {k}: wall "
+          f"{wall:.1f} s, {n['n_swvs']} SWVs, status {n['status']}, exact {tg['exact']}, rounds {tg['rounds']}, "
+          f"solves {tg['solves']}, objective {free.national['objective']:,.0f} -> {n['objective']:,.0f}, "
+          f"gap {n['gap'] or 0:.2%}, evaluator ok {None if res.evaluation is None else res.evaluation.ok}, "
+          f"peak {_peak_mb():.0f} MB")
+    print(f"  {tg['message']}")
+    print(f"  changed: {tg['changed']}")
+
+
 def main(argv: list[str]) -> None:
     what = argv or ["gemeente", "resolve"]
     print(f"load: {os.getloadavg()}, cpus {os.cpu_count()}")
@@ -92,6 +118,12 @@ def main(argv: list[str]) -> None:
             r = solve(ds, sc, jeugdregios=[jz]).reports[0]
             print(f"pc4 {jz}: wall {time.perf_counter() - t:.1f} s, {r.status}, n={r.n_units}, {r.n_swvs} SWVs, "
                   f"gap {r.gap if r.gap is None else f'{r.gap:.2%}'}, peak {_peak_mb():.0f} MB, load {os.getloadavg()[0]:.1f}")
+    if "target" in what:
+        target(ds, "gemeente", -5)
+        target(ds, "gemeente", +1)
+        target(ds, "gemeente", +2)
+    if "target-hybrid" in what:
+        target(ds, "hybrid", -5)
     if "resolve" in what:
         resolve(ds, "gemeente", "JZ39")
     for a in what:

@@ -119,7 +119,9 @@ class Objective(_Section):
     travel: float = Field(1.0, ge=0, description="Weight of pupil-weighted travel distance (pupil-km).")
     disruption: float = Field(0.5, ge=0, description="Weight per pupil whose po or vo SWV territory changes (in pupil-km).")
     swv_count: float = Field(0.0, ge=0, description="Weight per SWV opened (in pupil-km).")
-    target_swvs_national: int | None = Field(None, gt=0, description="Exact number of SWVs nationally.")
+    target_swvs_national: int | None = Field(
+        None, gt=0, description="Exact number of SWVs in the whole country; the count per jeugdregio is chosen "
+        "to cost least in total. Needs a run over every jeugdregio.")
     target_swvs_per_jeugdregio: dict[str, int] = Field(default_factory=dict, description="JZ code -> exact number of SWVs.")
 
     @model_validator(mode="after")

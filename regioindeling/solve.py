@@ -4,6 +4,8 @@ Units of different jeugdregio's never share an SWV, so the national problem deco
 model per jeugdregio (see :class:`solvers.Districting`). A jeugdregio that fails or is infeasible is reported
 and leaves its units unassigned; it never stops the others. SWV ids are ``<JZ>-<hub unit code>``, so the same
 data, scenario and seed give the same proposal byte for byte (timings stay out of the proposal).
+A national number of SWVs (``objective.target_swvs_national``) is met by :mod:`regioindeling.national_target`,
+which solves further counts per jeugdregio in the same worker pool and picks the cheapest combination.
 """
 
 from __future__ import annotations
@@ -38,6 +40,9 @@ class JzReport:
     n_units: int
     n_swvs: int
     message: str = ""
+    # With objective.target_swvs_national: the count at the jeugdregio's own optimum, and why it got n_swvs.
+    free_swvs: int | None = None
+    count_note: str = ""
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -254,29 +259,60 @@ def _worker_died(task: Task, exc: BaseException) -> DistrictingResult:
                              "fewer solver.processes or a shorter solver.time_limit_s")
 
 
-def _run_in_processes(todo: list[Task], procs: int, results: dict, progress) -> None:
-    """Solve ``todo`` in ``procs`` worker processes. A worker that dies (OOM killer, a crash in native code) takes
-    its whole pool down; the regions still open are then re-run one process each, so only the culprit fails."""
-    with _pool(procs) as pool:
-        futs = {pool.submit(_run, t): t for t in todo}
+class Runner:
+    """Solves batches of tasks: in this process (``procs`` <= 1) or in ``procs`` worker processes, one pool kept
+    for every batch of a run (the national-target search solves several batches). A worker that dies (OOM killer,
+    a crash in native code) takes its whole pool down; the tasks still open are then re-run one process each, so
+    only the culprit fails, and the next batch gets a fresh pool."""
+
+    def __init__(self, procs: int):
+        self.procs = procs
+        self._pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> "Runner":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
+
+    def run(self, todo: list[Task], progress=None) -> list[DistrictingResult]:
+        """Results in the order of ``todo``; ``progress`` gets a report per task as it finishes."""
+        out: list[DistrictingResult | None] = [None] * len(todo)
+        if self.procs <= 1:
+            for k, t in enumerate(todo):
+                out[k] = _run(t)
+                if progress:
+                    progress(_report(t, out[k]))
+            return out
+        if self._pool is None:
+            self._pool = _pool(self.procs)
+        broken = False
+        futs = {self._pool.submit(_run, t): k for k, t in enumerate(todo)}
         for fut in as_completed(futs):
-            t = futs[fut]
+            k = futs[fut]
             try:
-                results[t.jeugdregio] = fut.result()
+                out[k] = fut.result()
             except BrokenProcessPool:
+                broken = True
                 continue  # re-run alone below
             except Exception as exc:  # e.g. the task could not be sent to the worker
-                results[t.jeugdregio] = _worker_died(t, exc)
+                out[k] = _worker_died(todo[k], exc)
             if progress:
-                progress(_report(t, results[t.jeugdregio]))
-    for t in [t for t in todo if t.jeugdregio not in results]:
-        with _pool(1) as pool:
-            try:
-                results[t.jeugdregio] = pool.submit(_run, t).result()
-            except Exception as exc:
-                results[t.jeugdregio] = _worker_died(t, exc)
-        if progress:
-            progress(_report(t, results[t.jeugdregio]))
+                progress(_report(todo[k], out[k]))
+        if broken:
+            self._pool.shutdown(wait=False)
+            self._pool = None
+        for k in [k for k, r in enumerate(out) if r is None]:
+            with _pool(1) as pool:
+                try:
+                    out[k] = pool.submit(_run, todo[k]).result()
+                except Exception as exc:
+                    out[k] = _worker_died(todo[k], exc)
+            if progress:
+                progress(_report(todo[k], out[k]))
+        return out
 
 
 def _report(task: Task, res: DistrictingResult) -> JzReport:
@@ -289,11 +325,6 @@ def solve(ds, scenario: Scenario, jeugdregios: list[str] | None = None, units: U
           progress: Callable[[JzReport], None] | None = None) -> SolveResult:
     """Solve ``scenario`` on ``ds``; ``jeugdregios`` (or ``scenario.jeugdregios``) restricts the run."""
     t0 = time.perf_counter()
-    if scenario.objective.target_swvs_national is not None:
-        # Jeugdregio's are solved independently; a national count would couple them (not built yet).
-        raise InputError("scenario", "objective.target_swvs_national is not supported by the solver yet",
-                         "set exact counts per jeugdregio in objective.target_swvs_per_jeugdregio instead",
-                         field="objective.target_swvs_national")
     us = units if units is not None else UnitSet.for_scenario(ds, scenario)
     wanted = list(jeugdregios or scenario.jeugdregios or us.jeugdregios)
     unknown = sorted(set(wanted) - set(us.jeugdregios))
@@ -301,6 +332,13 @@ def solve(ds, scenario: Scenario, jeugdregios: list[str] | None = None, units: U
         raise InputError("scenario", f"unknown jeugdregio '{unknown[0]}'", "use JZ codes of the dataset, e.g. JZ13",
                          field="jeugdregios")
     wanted = sorted(set(wanted))
+    target = scenario.objective.target_swvs_national
+    if target is not None and set(wanted) != set(us.jeugdregios):
+        # The national count couples every jeugdregio; a subset run cannot meet or even approximate it.
+        raise InputError("scenario", f"a national target of {target} SWVs needs all {len(us.jeugdregios)} "
+                         f"jeugdregio's, but the run is restricted to {', '.join(wanted[:4])}"
+                         f"{' ...' if len(wanted) > 4 else ''}", "remove jeugdregios (and --jeugdregio) or set "
+                         "objective.target_swvs_per_jeugdregio instead", field="objective.target_swvs_national")
     tasks = build_tasks(ds, scenario, us, wanted)
     results: dict[str, DistrictingResult] = {}
     for t in tasks:
@@ -309,20 +347,28 @@ def solve(ds, scenario: Scenario, jeugdregios: list[str] | None = None, units: U
             if progress:
                 progress(_report(t, results[t.jeugdregio]))
     todo = sorted((t for t in tasks if t.model is not None), key=lambda t: (-t.model.instance.n, t.jeugdregio))
-    procs = min(scenario.solver.processes, len(todo))
-    if procs <= 1:
-        for t in todo:
-            results[t.jeugdregio] = _run(t)
-            if progress:
-                progress(_report(t, results[t.jeugdregio]))
-    else:
-        _run_in_processes(todo, procs, results, progress)
+    search = None
+    with Runner(min(scenario.solver.processes, len(todo))) as runner:
+        if target is None:
+            for t, res in zip(todo, runner.run(todo, progress)):
+                results[t.jeugdregio] = res
+        else:
+            from regioindeling.national_target import solve_national
+
+            search = solve_national(todo, target, runner, progress)
+            results.update(search.results)
     by_jz = {t.jeugdregio: t for t in tasks}
     reports = [_report(by_jz[jz], results[jz]) for jz in wanted]
-    proposal = _proposal(ds, scenario, us, wanted, results, reports)
+    if search is not None:
+        reports = search.annotate(reports)
+    proposal = _proposal(ds, scenario, us, wanted, results, reports, search)
     national = _national(reports, time.perf_counter() - t0)
+    if search is not None:
+        search.annotate_national(national)
     evaluation = _evaluate(ds, proposal, scenario, us, set(wanted))
     infeas = [r.message for r in reports if r.status in ("infeasible", "failed") and r.message]
+    if search is not None and not search.met:
+        infeas.append(search.message)
     return SolveResult(proposal, evaluation, reports, national, infeas)
 
 
@@ -337,7 +383,7 @@ def _national(reports: list[JzReport], seconds: float) -> dict:
             "jeugdregios": {s: sum(1 for r in reports if r.status == s) for s in _STATUS_RANK}}
 
 
-def _proposal(ds, scenario, us, wanted, results, reports) -> Proposal:
+def _proposal(ds, scenario, us, wanted, results, reports, search=None) -> Proposal:
     assignment: dict[str, str] = {}
     hubs: dict[str, str] = {}
     for jz in wanted:
@@ -355,6 +401,8 @@ def _proposal(ds, scenario, us, wanted, results, reports) -> Proposal:
                                        "objective": None if r.objective is None else round(r.objective, 3)}
                         for r in reports},
     }
+    if search is not None:
+        solver["national_target"] = search.metadata()
     return Proposal(assignment=dict(sorted(assignment.items())), hubs=dict(sorted(hubs.items())),
                     name=scenario.name, scenario=scenario.to_dict(), solver=solver, data_version=ds.version)
 
@@ -386,4 +434,4 @@ def _evaluate(ds, proposal: Proposal, scenario: Scenario, us: UnitSet, wanted: l
     return ev
 
 
-__all__ = ["JzReport", "SolveResult", "solve", "build_tasks"]
+__all__ = ["JzReport", "Runner", "SolveResult", "Task", "solve", "build_tasks"]

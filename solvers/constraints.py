@@ -129,8 +129,13 @@ def add_locks(prob, inst: Instance, v: ModelVars) -> None:
 
 
 def add_target(prob, inst: Instance, v: ModelVars) -> None:
-    if inst.settings.target_swvs is not None:
-        prob += pulp.lpSum(v.x[j, j] for j in v.members) == int(inst.settings.target_swvs), "target"
+    s = inst.settings
+    if s.target_swvs is not None:
+        prob += pulp.lpSum(v.x[j, j] for j in v.members) == int(s.target_swvs), "target"
+    if s.min_swvs is not None:
+        prob += pulp.lpSum(v.x[j, j] for j in v.members) >= int(s.min_swvs), "target_min"
+    if s.max_swvs is not None:
+        prob += pulp.lpSum(v.x[j, j] for j in v.members) <= int(s.max_swvs), "target_max"
 
 
 def disruption_terms(prob, inst: Instance, v: ModelVars):

@@ -63,7 +63,7 @@ class Districting:
         & \text{facility distance: } x_{ij} \le \sum_{k \in N_t(i)} x_{kj} \text{ (units with a t-site in reach)} \\
         & \text{locks: } x_{aj} = x_{bj} \text{ (together, same pin, keep current whole)},\
           x_{aj} + x_{bj} \le 1 \text{ (apart, different pins)} \\
-        & \text{target: } \sum_j x_{jj} = k
+        & \text{target: } \sum_j x_{jj} = k \quad\text{or a range } a \le \sum_j x_{jj} \le b
     
     On small models (at most 2,000 :math:`x`) and PC4-size ones (above 10,000) the compact form replaces
     :math:`u, w`: :math:`m_{Pj} \le \sum_i q_{iP} x_{ij},\ m_{Pj} \le Q_P z_{Pj}`, kept pupils
@@ -81,6 +81,9 @@ class Districting:
     :math:`x_{kj}`, :mod:`solvers.separation`), repeated until none is violated; this gives branch-and-bound most
     separators up front (JZ13 hybrid: 18 rounds of 1-5 s became one). Symmetry is broken by the hub: an SWV has
     exactly one hub. The hub of an SWV is its pupil-weighted median within the travel limit.
+    A national number of SWVs couples the regions; it is met outside this model by solving each region for ranges
+    of counts (``Settings.min_swvs``/``max_swvs``) and choosing the counts by dynamic programming
+    (:mod:`solvers.allocation`, :mod:`regioindeling.national_target`).
 
     Exactness of the speed-ups (none changes the optimum): the start is always a valid indeling (checked by
     :meth:`Instance.violations`; on large models with disruption the best of the heuristics and the polished
@@ -176,12 +179,11 @@ class Districting:
             if run.bound is not None:
                 best_bound = run.bound if best_bound is None else max(best_bound, run.bound)
             if run.status == "infeasible":
-                if iterations == 1:
-                    msg = infeasibility.explain(inst, time_limit=max(1.0, s.time_limit_s / 4))
-                    return DistrictingResult("infeasible", None, seconds=time.perf_counter() - t0,
-                                             iterations=iterations, message=msg)
-                hub_of = None
-                break
+                # Also after separator rounds: the cuts are valid for every connected indeling, so an infeasible
+                # round proves that none exists (before, this was reported as a time-out).
+                msg = infeasibility.explain(inst, time_limit=max(1.0, s.time_limit_s / 4))
+                return DistrictingResult("infeasible", None, seconds=time.perf_counter() - t0,
+                                         iterations=iterations, message=msg)
             if not run.has_solution:
                 hub_of = None
                 break

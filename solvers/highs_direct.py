@@ -159,9 +159,14 @@ def build(inst: Instance) -> Model:
         for _p, (_what, a, b) in enumerate(inst.locks.separated()):
             for j in sorted(set(hubs_of[a]) & set(hubs_of[b])):
                 r.add([x[a, j], x[b, j]], [1.0, 1.0], upper=1.0)
+    hubs = [x[j, j] for j in members]
     if s.target_swvs is not None:
         k = float(int(s.target_swvs))
-        r.add([x[j, j] for j in members], [1.0] * len(members), k, k)
+        r.add(hubs, [1.0] * len(hubs), k, k)
+    if s.min_swvs is not None:
+        r.add(hubs, [1.0] * len(hubs), lower=float(int(s.min_swvs)))
+    if s.max_swvs is not None:
+        r.add(hubs, [1.0] * len(hubs), upper=float(int(s.max_swvs)))
     if s.travel_weight or s.tiebreak_per_km:
         wt = s.travel_weight * inst.cost + s.tiebreak_per_km * inst.reach_km
         for (i, j), c in x.items():

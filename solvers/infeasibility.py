@@ -79,7 +79,32 @@ def precheck(inst: Instance) -> list[str]:
             if have < k:
                 out.append(f"{lab}: target of {k} SWVs but only {have} units hold a {t} site; lower the target")
                 break
+    out += _count_range_conflicts(inst, total)
     return out
+
+
+def _count_range_conflicts(inst: Instance, total: float) -> list[str]:
+    """The same arithmetic for an allowed range of counts (Settings.min_swvs / max_swvs)."""
+    s, lab = inst.settings, inst.label
+    lo, hi = s.min_swvs, s.max_swvs
+    if lo is None and hi is None:
+        return []
+    if lo is not None and hi is not None and lo > hi:
+        return [f"{lab}: at least {lo} and at most {hi} SWVs asked; widen the range"]
+    if lo is not None:
+        if lo > inst.n:
+            return [f"{lab}: at least {lo} SWVs asked but only {inst.n} units; lower the count"]
+        if lo * s.min_pupils > total + 1e-6:
+            return [f"{lab}: {lo} SWVs of at least {_n(s.min_pupils)} pupils need more than the region's "
+                    f"{_n(total)} pupils; lower the count or min_pupils"]
+        for t in inst.required_types():
+            have = int((inst.facilities[t] > 0).sum())
+            if have < lo:
+                return [f"{lab}: at least {lo} SWVs asked but only {have} units hold a {t} site; lower the count"]
+    if hi is not None and s.max_pupils < INF and hi * s.max_pupils < total - 1e-6:
+        return [f"{lab}: {hi} SWVs of at most {_n(s.max_pupils)} pupils cannot hold {_n(total)} pupils; "
+                "raise the count or max_pupils"]
+    return []
 
 
 def _lock_conflicts(inst: Instance) -> list[str]:
@@ -172,7 +197,8 @@ def explain(inst: Instance, time_limit: float = 10.0) -> str:
     """Name the constraint family whose removal alone makes the region feasible."""
     s = inst.settings
     fams = [f for f in constraints.FAMILIES
-            if not (f == "locks" and inst.locks.empty) and not (f == "target" and s.target_swvs is None)
+            if not (f == "locks" and inst.locks.empty)
+            and not (f == "target" and s.target_swvs is None and s.min_swvs is None and s.max_swvs is None)
             and not (f == "facility_distance" and not inst.cover) and not (f == "contiguity" and not s.contiguity)
             and not (f == "min_pupils" and s.min_pupils <= 0) and not (f == "max_pupils" and s.max_pupils == INF)
             and not (f == "travel" and s.max_km == INF) and not (f == "facility" and not inst.required_types())]

@@ -27,6 +27,10 @@ class Settings:
     disruption_weight: float = 0.0
     count_weight: float = 0.0
     target_swvs: int | None = None
+    # At least / at most this many SWVs: one solve gives the best indeling over a whole range of counts (the
+    # national-target search in regioindeling.national_target bounds the counts it has not solved with these).
+    min_swvs: int | None = None
+    max_swvs: int | None = None
     backend: str = "highs"
     time_limit_s: float = 60.0
     gap: float = 0.0
@@ -206,6 +210,10 @@ class Instance:
                 out.append(f"{what}: {self.codes[a]} and {self.codes[b]} share an SWV")
         if s.target_swvs is not None and len(members) != s.target_swvs:
             out.append(f"{len(members)} SWVs, target {s.target_swvs}")
+        if s.min_swvs is not None and len(members) < s.min_swvs:
+            out.append(f"{len(members)} SWVs, at least {s.min_swvs} asked")
+        if s.max_swvs is not None and len(members) > s.max_swvs:
+            out.append(f"{len(members)} SWVs, at most {s.max_swvs} asked")
         return out
 
 

@@ -13,6 +13,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from regioindeling.app import form as F
+from regioindeling.app.main import run_scope
 from regioindeling.scenario import Scenario, Travel
 from regioindeling.store import ScenarioStore
 
@@ -480,6 +481,23 @@ def test_form_values_survive_a_dropped_widget_state():
     assert F.scenario_from_state(state, specs).travel.max_km == 30.0
 
 
+def test_run_says_what_it_will_solve(at):
+    _open(at, "Scenario")
+    assert any("whole country: all 42" in c.value for c in at.caption)
+    at.multiselect(key="sc.jeugdregios").set_value(["JZ15"]).run()
+    assert any(c.value.startswith("Run solves JZ15 ") for c in at.caption)
+    every = sorted(at.multiselect(key="sc.jeugdregios").options)
+    at.multiselect(key="sc.jeugdregios").set_value(every).run()  # "Select all" in the browser
+    assert any("whole country: all 42" in c.value for c in at.caption)
+
+
+def test_run_scope_in_words():
+    names = {"JZ01": "Groningen", "JZ02": "Friesland", "JZ03": "Drenthe", "JZ04": "IJsselland", "JZ05": "Twente"}
+    assert run_scope([], names) == "Run solves the whole country: all 5 jeugdregio's."
+    assert run_scope(["JZ02", "JZ01"], names) == "Run solves JZ01 Groningen, JZ02 Friesland."
+    assert run_scope(["JZ05", "JZ01", "JZ02", "JZ03"], names) == "Run solves 4 of 5 jeugdregio's: JZ01, JZ02, JZ03, JZ05."
+
+
 def test_form_choice_kept_across_tabs(at):
     _open(at, "Scenario")
     at.multiselect(key="sc.jeugdregios").set_value(["JZ15"]).run()
@@ -487,3 +505,42 @@ def test_form_choice_kept_across_tabs(at):
     _open(at, "Scenario")
     assert at.multiselect(key="sc.jeugdregios").value == ["JZ15"]
     assert at.session_state[F.BACKUP]["sc.jeugdregios"] == ["JZ15"]
+
+
+def _national_target_form(at: AppTest) -> None:
+    """Gemeente level, no jeugdregio restriction, a price per SWV: the own optima give 86 SWVs nationally."""
+    _open(at, "Scenario")
+    at.multiselect(key="sc.jeugdregios").set_value([])
+    at.selectbox(key="sc.units.level").set_value("gemeente")
+    at.number_input(key="sc.size.max_pupils").set_value(150000)
+    at.number_input(key="sc.objective.swv_count").set_value(100000.0)
+    at.run()
+
+
+def test_national_swv_target_from_the_form(at):
+    pytest.importorskip("regioindeling.solve")
+    _national_target_form(at)
+    at.number_input(key="sc.objective.target_swvs_national").set_value(90)
+    at.button(key="run_btn").click().run()
+    assert not _errors(at), _errors(at)
+    _wait_for_job(at)
+    res = at.session_state["result"]
+    assert res["scenario"].objective.target_swvs_national == 90
+    assert len(res["proposal"].swv_ids()) == 90 and res["evaluation"].ok
+    assert next(m for m in at.metric if m.label == "New SWVs").value == "90"
+    assert any(i.value.startswith("national target 90 SWVs (86 at the jeugdregio's own optima)") for i in at.info)
+    changes = next(d.value for d in at.dataframe if "why" in d.value.columns)
+    assert (changes["SWVs"] - changes["own optimum"]).sum() == 4 and changes["why"].str.contains("instead of").all()
+
+
+def test_trade_off_sweep_over_the_national_swv_target(at):
+    pytest.importorskip("regioindeling.solve")
+    _national_target_form(at)
+    _open(at, "Trade-off")
+    at.selectbox(key="sweep_param").set_value("objective.target_swvs_national").run()
+    at.text_input(key="sweep_values_objective.target_swvs_national").set_value("86, 88").run()
+    at.button(key="sweep_run").click().run()
+    _wait_for_job(at, "sweep")
+    points = at.session_state["sweep_done"]
+    assert [(p["value"], p["n_swvs"]) for p in points] == [(86, 86), (88, 88)]
+    assert all(p["scenario"].objective.target_swvs_national == p["value"] for p in points)

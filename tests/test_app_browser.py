@@ -12,7 +12,7 @@ import shutil
 
 import pytest
 
-from tests.browser_server import ROOT, app_server, open_app, run_scenario
+from tests.browser_server import ROOT, app_server, choose_jeugdregio, name_scenario, open_app, run_scenario
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -90,15 +90,8 @@ def test_ten_sessions_at_once(server, browser):
         open_app(page, server, timeout_ms=240_000)
     for _, page, _, name, jz in pages:  # start all runs before waiting for any
         page.get_by_role("tab", name="Scenario", exact=True).click()
-        field = page.get_by_label("name", exact=True)
-        field.fill(name)
-        field.press("Enter")
-        box = page.locator("div[data-testid='stMultiSelect']").filter(has_text="jeugdregios").first
-        box.click()
-        page.keyboard.type(jz)
-        page.keyboard.press("Enter")
-        page.keyboard.press("Escape")
-        page.wait_for_timeout(200)
+        name_scenario(page, name)
+        choose_jeugdregio(page, jz)
         page.get_by_role("button", name="Run scenario").click()
     for ctx, page, errors, name, jz in pages:
         page.get_by_text("New SWVs").first.wait_for(timeout=600_000)

@@ -71,3 +71,36 @@ def test_unknown_jeugdregio_exit_2(tmp_path, capsys):
     code = main(["solve", "--scenario", str(_scenario(tmp_path)), "--out", str(tmp_path / "p.geojson"),
                  "--jeugdregio", "JZ99"])
     assert code == 2 and "JZ99" in capsys.readouterr().err
+
+
+NATIONAL = '[units]\nlevel = "gemeente"\n[size]\nmax_pupils = 150000\n[objective]\nswv_count = 100000.0\n'
+
+
+def test_national_target_writes_exactly_that_many_swvs(tmp_path, capsys):
+    sc = tmp_path / "t.toml"
+    sc.write_text(NATIONAL + "target_swvs_national = 90\n")
+    out = tmp_path / "p.geojson"
+    code = main(["solve", "--scenario", str(sc), "--out", str(out), "--json"])
+    assert code == 0, capsys.readouterr().err
+    doc = json.loads(capsys.readouterr().out)
+    target = doc["national"]["target"]
+    assert target["swvs"] == 90 and target["n_swvs"] == 90 and target["exact"] is True
+    assert doc["evaluation_ok"] is True and doc["national"]["n_swvs"] == 90
+    assert all("count_note" in r and r["free_swvs"] is not None for r in doc["reports"])
+    geo = json.loads(out.read_bytes())
+    assert len(geo["features"]) == 90
+    assert geo["regioindeling"]["solver"]["national_target"]["met"] is True
+
+
+def test_national_target_out_of_range_exit_2_one_line(tmp_path, capsys):
+    sc = tmp_path / "t.toml"
+    sc.write_text(NATIONAL + "target_swvs_national = 400\n")
+    out = tmp_path / "p.geojson"
+    code = main(["solve", "--scenario", str(sc), "--out", str(out)])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and not out.exists() and len(err) == 1
+    assert err[0].startswith(f"error: {sc}, field 'objective.target_swvs_national': no indeling has exactly 400")
+    assert "fix: set objective.target_swvs_national between" in err[0]
+    code = main(["solve", "--scenario", str(sc), "--out", str(out), "--jeugdregio", "JZ01"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and "needs all 42 jeugdregio's" in err[0]

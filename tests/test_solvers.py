@@ -213,3 +213,43 @@ def test_thread_count_may_change_within_one_process():
     for threads in (1, 2, 1):
         d = random_instance(5, threads=threads)
         assert d.solve().status in ("optimal", "infeasible")
+
+
+def test_infeasible_after_separator_rounds_is_infeasible_not_a_timeout():
+    """Path 0-1-2-3-4-5, sbo at 0 and 1, so at 3, 4 and 5, exactly two SWVs: only a disconnected split ({0, 4, 5},
+    {1, 2, 3}) has both types in each, so the first MIP finds it and the separator cut makes the model infeasible.
+    That is a proof (the cuts hold for every connected indeling), reported with its explanation at once."""
+    xs = np.arange(6, dtype=float) * 10
+    km = np.abs(xs[:, None] - xs[None, :])
+    fac = {"sbo": np.array([1, 1, 0, 0, 0, 0]), "so": np.array([0, 0, 0, 1, 1, 1])}
+    d = Districting.from_cost_matrix(km * 100, pupils=np.full(6, 100.0), reach_km=km, facilities=fac,
+                                     edges=[(i, i + 1) for i in range(5)],
+                                     settings=Settings(required=("sbo", "so"), target_swvs=2, threads=1))
+    res = d.solve()
+    # HiGHS: the LP cutting planes already cut the split off, so the first MIP is infeasible
+    assert res.status == "infeasible", (res.status, res.iterations, res.message)
+    assert "target number of SWVs" in res.message or "contiguity" in res.message
+    cbc = Districting(d.instance.with_settings(backend="cbc")).solve()  # CBC: only the integer separator rounds
+    assert cbc.status == "infeasible" and cbc.iterations >= 2, (cbc.status, cbc.iterations, cbc.message)
+    assert brute_force(d.instance) is None
+
+
+@pytest.mark.parametrize("seed", [22, 24, 25, 29])
+def test_count_range_matches_brute_force(seed):
+    """Settings.min_swvs / max_swvs (the national-target search's range solves): the best indeling within the range."""
+    wide = dict(required=("sbo",), max_km=INF, min_pupils=0.0, max_pupils=1500.0, count_weight=3000.0)
+    d = random_instance(seed, **wide)
+    by_count: dict[int, float] = {}
+    for part in partitions(list(range(d.instance.n))):
+        k = len(part)
+        inst = d.instance.with_settings(target_swvs=k)
+        if k not in by_count:
+            by_count[k] = brute_force(inst) or INF
+    valid = sorted(k for k, v in by_count.items() if v < INF)
+    for a, b in [(valid[0] + 1, valid[-1]), (valid[0], valid[-1] - 1), (valid[-1], valid[-1])]:
+        if a > b:
+            continue
+        res = Districting(d.instance.with_settings(min_swvs=a, max_swvs=b)).solve()
+        want = min(by_count[k] for k in range(a, b + 1))
+        assert res.status == "optimal" and a <= res.n_swvs <= b, (a, b, res.status, res.n_swvs)
+        assert math.isclose(res.objective, want, rel_tol=1e-6, abs_tol=1e-6)

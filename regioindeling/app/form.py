@@ -169,11 +169,23 @@ def _remember(state, key: str) -> None:
     state.setdefault(BACKUP, {})[key] = state[key]
 
 
+RUN = "run_no"  # counts full-page script runs (main() increments it; fragment reruns do not)
+DRAWN = "form_drawn_in_run"
+
+
 def render(st, specs: list[FieldSpec], disabled: bool = False) -> None:
-    """Draw the controls, grouped per section in expanders (values live in ``st.session_state``)."""
+    """Draw the controls, grouped per section in expanders (values live in ``st.session_state``).
+
+    When the form was not drawn in the previous run (another tab was open), its widgets are new to this run and
+    take the planner's values from BACKUP. While it stays on screen, nothing is written to the widgets' state:
+    a value set from the server is pushed to the browser and would undo a choice made during a running rerun.
+    """
     backup = st.session_state.setdefault(BACKUP, {})
+    run = st.session_state.get(RUN, 0)
+    fresh = st.session_state.get(DRAWN) != run - 1
+    st.session_state[DRAWN] = run
     for spec in specs:
-        if spec.key not in st.session_state:
+        if fresh or spec.key not in st.session_state:
             st.session_state[spec.key] = backup.get(spec.key, widget_value(spec, spec.default))
     top = [s for s in specs if len(s.path) == 1]
     for spec in top:

@@ -25,7 +25,8 @@ MAP_HEIGHT = 620
 SWEEP_PARAMS = {
     "travel.max_km": ("Max travel distance (km)", "25, 30, 35, 45"),
     "size.max_pupils": ("Max pupils per SWV", "30000, 45000, 60000"),
-    "objective.target_swvs_national": ("SWV count target (national)", "40, 60, 80"),
+    # Around the default scenario's own count (123 SWVs at hybrid level; 64-131 are possible at all)
+    "objective.target_swvs_national": ("SWV count target (national)", "100, 110, 120"),
 }
 # session_state keys: "result" (current proposal + evaluation), "job" (running solve), "sweep" (running sweep),
 # "sweep_done" (finished sweep), "edit_base" (proposal before edits), "form_specs", "flash".
@@ -243,8 +244,11 @@ def _report_rows(reports) -> pd.DataFrame:
     for r in reports:
         get = (lambda k: r.get(k)) if isinstance(r, dict) else (lambda k: getattr(r, k, None))
         rows.append({k: get(k) for k in ("jeugdregio", "name", "status", "n_units", "n_swvs", "objective", "gap",
-                                         "seconds", "message")})
-    return pd.DataFrame(rows)
+                                         "seconds", "message", "count_note")})
+    df = pd.DataFrame(rows)
+    if "count_note" in df and not df["count_note"].fillna("").astype(bool).any():
+        df = df.drop(columns=["count_note"])  # only a national SWV-count target explains counts
+    return df
 
 
 @st.fragment(run_every=1.0)
@@ -298,6 +302,15 @@ def _show_result_summary(res) -> None:
                                           if b is not None and not isinstance(b, (dict, list))))
     for line in res.get("infeasibilities") or []:
         st.error(line)
+    target = nat.get("target") if nat else None
+    if target and target.get("n_swvs") == target.get("swvs"):
+        st.info(target["message"])
+        changed = [r for r in res.get("reports") or [] if getattr(r, "free_swvs", None) is not None
+                   and r.n_swvs != r.free_swvs]
+        if changed:
+            st.dataframe(pd.DataFrame([{"jeugdregio": r.jeugdregio, "name": r.name, "own optimum": r.free_swvs,
+                                        "SWVs": r.n_swvs, "why": r.count_note} for r in changed]),
+                         hide_index=True, key="target_changes")
     for r in res.get("reports") or []:
         status = getattr(r, "status", None)
         if status and status != "optimal" and getattr(r, "message", ""):
@@ -313,10 +326,21 @@ def _show_result_summary(res) -> None:
                  key="result_swvs")
 
 
+def run_scope(chosen, names: dict[str, str]) -> str:
+    """What "Run scenario" will solve, in words: a whole-country run takes minutes, so it must never be a surprise."""
+    chosen = sorted(chosen or [])
+    if not chosen or len(chosen) == len(names):
+        return f"Run solves the whole country: all {len(names)} jeugdregio's."
+    if len(chosen) <= 3:
+        return "Run solves " + ", ".join(f"{j} {names.get(j, '')}".strip() for j in chosen) + "."
+    return f"Run solves {len(chosen)} of {len(names)} jeugdregio's: {', '.join(chosen)}."
+
+
 def page_scenario(ds, specs) -> None:
     job = st.session_state.get("job")
     running = job is not None
     F.render(st, specs, disabled=running)
+    st.caption(run_scope(st.session_state.get(F.PREFIX + ".jeugdregios"), ds.jeugdregio_names))
     run = st.button("Run scenario", type="primary", disabled=running, key="run_btn")
     if run:
         try:
@@ -556,7 +580,8 @@ def page_edit(ds, specs) -> None:
             values = {k: st.session_state.get(k) for k in (sp.key for sp in specs)}
             values["sc.locks.pin"] = json.dumps(pins, sort_keys=True)
             scenario = F.scenario_from_state(values, specs)
-            if not scenario.jeugdregios:
+            if not scenario.jeugdregios and scenario.objective.target_swvs_national is None:
+                # (a national SWV count needs every jeugdregio, so such a run is re-optimised nationally)
                 jz = sorted({r["jeugdregio"] for r in res["evaluation"].swvs if r.get("jeugdregio")})
                 scenario = scenario.model_copy(update={"jeugdregios": jz})
             _start_solve(ds, scenario, "re-optimised with locks")
@@ -669,10 +694,10 @@ def main() -> None:
     if "form_init" not in st.session_state:
         st.session_state["form_init"] = True
         st.session_state["form_pending"] = F.state_from_scenario(_default_scenario(), specs)
+    # No "state[key] = state[key]" to keep the form alive while its tab is closed: that pushes the server's value
+    # back to the browser on every run and can undo a choice made while a run is under way. form.BACKUP keeps it.
+    st.session_state[F.RUN] = st.session_state.get(F.RUN, 0) + 1
     _apply_pending_form()
-    for spec in specs:  # keep the form's values while its tab is closed (Streamlit drops unrendered widget state)
-        if spec.key in st.session_state:
-            st.session_state[spec.key] = st.session_state[spec.key]
     _collect_job(ds)
     with st.sidebar:
         st.title("regioindeling")

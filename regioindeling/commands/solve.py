@@ -53,6 +53,10 @@ def solve_cmd(
         if unknown:
             raise InputError(src, f"unknown jeugdregio '{unknown[0]}'", "use JZ codes of the dataset, e.g. JZ13",
                              field="jeugdregios")
+    target = sc.objective.target_swvs_national
+    if target is not None and not json_out:
+        console.print(f"national target {target} SWVs: every jeugdregio is solved at its own optimum first, then "
+                      "the counts are chosen (further solves, no progress lines)")
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=err_console, transient=True) as bar:
         n = len(jeugdregio or sc.jeugdregios or ds.jeugdregio_names)
@@ -96,6 +100,11 @@ def solve_cmd(
         console.print(t)
         if nat["objective"] is not None:
             console.print(f"objective {nat['objective']:,.0f}" + (f", gap {nat['gap']:.2%}" if nat["gap"] else ""))
+        if "target" in nat:
+            console.print(nat["target"]["message"])
+            for r in res.reports:
+                if r.free_swvs is not None and r.n_swvs != r.free_swvs:
+                    console.print(f"  {r.jeugdregio} {r.name}: {r.count_note}")
         for msg in res.infeasibilities:
             console.print(f"[red]{msg}[/red]")
         if ev is not None:
