@@ -19,6 +19,13 @@ from solvers import constraints
 from solvers.instance import Instance
 
 INF = float("inf")
+# With HiGHS the LP cutting-plane rounds come first, and there the neighbour separators up front also pay off on
+# the big-city hybrid models (unlike the PuLP path, constraints.NEIGHBOUR_CUTS_MAX_VARS): they stop the integer
+# rounds from finding single-unit enclaves, so branch-and-bound runs once instead of restarting per enclave round.
+# JZ29 hybrid (7,624 x): 60 s time-out at gap 0.34 % (4 rounds) -> optimal in 35-43 s (2 rounds); JZ24 (4,900 x)
+# 19 s -> 16 s; JZ13 (8,100 x) 4.7 s -> 7 s. Measured, not derived: PC4 JZ22 (2,209 x, re-solve after a lock) went
+# 12 s -> 25 s with them, hence the window (load 1-2). Between 2,000 and 4,000 x they stay off.
+NEIGHBOUR_CUTS_VARS = (4000, 10000)
 _POOL: dict[str, int | None] = {}
 
 
@@ -131,7 +138,8 @@ def build(inst: Instance) -> Model:
             r.add(cols + [x[j, j]], vals + [-float(s.min_pupils)], lower=0.0)
         if s.max_pupils != INF:
             r.add(cols + [x[j, j]], vals + [-float(s.max_pupils)], upper=0.0)
-    if s.contiguity and len(x) <= constraints.NEIGHBOUR_CUTS_MAX_VARS:
+    if s.contiguity and (len(x) <= constraints.NEIGHBOUR_CUTS_MAX_VARS
+                         or NEIGHBOUR_CUTS_VARS[0] <= len(x) <= NEIGHBOUR_CUTS_VARS[1]):
         for (i, j), c in x.items():
             if i == j:
                 continue

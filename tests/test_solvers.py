@@ -114,6 +114,29 @@ def test_large_model_variants_match_brute_force(seed, monkeypatch):
     assert math.isclose(res.objective, want, rel_tol=1e-6, abs_tol=1e-6), (res.objective, want)
 
 
+@pytest.mark.parametrize("seed", range(52, 58))
+def test_neighbour_cuts_with_disaggregated_disruption_match_brute_force(seed, monkeypatch):
+    """The HiGHS variant of the big-city hybrid models (neighbour separators up front, disaggregated disruption)."""
+    from solvers import constraints, highs_direct
+
+    monkeypatch.setattr(constraints, "AGGREGATED_DISRUPTION_MAX_VARS", 0)
+    monkeypatch.setattr(constraints, "NEIGHBOUR_CUTS_MAX_VARS", 0)
+    monkeypatch.setattr(highs_direct, "NEIGHBOUR_CUTS_VARS", (1, 10000))
+    d = random_instance(seed, disruption_weight=3.0)
+    mod = highs_direct.build(d.instance)
+    without = len(mod.rows)
+    monkeypatch.setattr(highs_direct, "NEIGHBOUR_CUTS_VARS", (0, 0))
+    assert len(highs_direct.build(d.instance).rows) < without  # the neighbour rows are really there
+    monkeypatch.setattr(highs_direct, "NEIGHBOUR_CUTS_VARS", (1, 10000))
+    want = brute_force(d.instance)
+    res = d.solve()
+    if want is None:
+        assert res.status == "infeasible"
+        return
+    assert res.status == "optimal", res.message
+    assert math.isclose(res.objective, want, rel_tol=1e-6, abs_tol=1e-6), (res.objective, want)
+
+
 @pytest.mark.parametrize("seed", range(30, 40))
 def test_matches_brute_force_without_contiguity_and_with_target(seed):
     d = random_instance(seed, contiguity=False, target_swvs=2, min_pupils=0.0, max_pupils=INF)
