@@ -23,7 +23,8 @@ _POOL: dict[str, int | None] = {}
 
 
 @contextlib.contextmanager
-def _quiet_stdout():
+def quiet_stdout():
+    """HiGHS prints a copyright banner on stdout when the first Highs() is made; keep stdout clean for --json."""
     try:
         sys.stdout.flush()
         fd = os.dup(1)
@@ -39,6 +40,16 @@ def _quiet_stdout():
         os.close(fd)
 
 
+def use_threads(threads: int) -> None:
+    """HiGHS keeps one global thread pool per process and refuses a run whose "threads" option differs from it;
+    different scenarios in one process (the app, the tests) may ask for different counts."""
+    import highspy
+
+    if _POOL.get("threads") != threads:
+        highspy.Highs.resetGlobalScheduler(True)
+        _POOL["threads"] = threads
+
+
 class _WarmHiGHS(pulp.HiGHS):
     """pulp.HiGHS plus a warm start: passes the variables' current values to HiGHS before the run."""
 
@@ -47,18 +58,11 @@ class _WarmHiGHS(pulp.HiGHS):
         self._warm = warm
 
     def createAndConfigureSolver(self, lp):
-        # HiGHS prints a copyright banner on stdout when the first Highs() is made; keep stdout clean for --json.
-        with _quiet_stdout():
+        with quiet_stdout():
             super().createAndConfigureSolver(lp)
 
     def callSolver(self, lp):
-        # HiGHS keeps one global thread pool per process and refuses a run whose "threads" option differs from
-        # it; different scenarios in one process (the app, the tests) may ask for different counts.
-        if _POOL.get("threads") != self.threads:
-            import highspy
-
-            highspy.Highs.resetGlobalScheduler(True)
-            _POOL["threads"] = self.threads
+        use_threads(self.threads)
         if self._warm:
             import highspy
 

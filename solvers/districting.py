@@ -15,7 +15,7 @@ from typing import Sequence
 import numpy as np
 
 from solvers import backend, constraints, heuristic, highs_direct, infeasibility, separation
-from solvers.instance import INF, Instance, Locks, Settings, components
+from solvers.instance import INF, Instance, Locks, Settings, components, successor_values
 
 
 @dataclass
@@ -488,22 +488,16 @@ def _set_start(v: constraints.ModelVars, inst: Instance, hub_of: Sequence[int]) 
     for (i, j), var in v.x.items():
         var.setInitialValue(1.0 if hub_of[i] == j else 0.0)
     if v.z:
-        kept: dict[tuple[str, int], float] = {}
-        for i, j in enumerate(hub_of):
-            for key, p in inst.current[i].items():
-                kept[key, j] = kept.get((key, j), 0.0) + p
-        best: dict[str, tuple[float, int]] = {}
-        for (key, j), p in sorted(kept.items()):
-            if (key, j) in v.z and (key not in best or p > best[key][0]):
-                best[key] = (p, j)
+        sv = successor_values(inst, hub_of, v.z)
+        kept, succ = sv["kept"], sv["successor"]
         for (key, j), z in v.z.items():
-            z.setInitialValue(1.0 if key in best and best[key][1] == j else 0.0)
+            z.setInitialValue(1.0 if succ.get(key) == j else 0.0)
         for (key, j), m in v.agg.items():
-            m.setInitialValue(kept.get((key, j), 0.0) if key in best and best[key][1] == j else 0.0)
+            m.setInitialValue(kept.get((key, j), 0.0) if succ.get(key) == j else 0.0)
         for (key, i), u in v.m.items():
-            u.setInitialValue(1.0 if key in best and best[key][1] == hub_of[i] else 0.0)
+            u.setInitialValue(1.0 if succ.get(key) == hub_of[i] else 0.0)
         for (key, i, j), w in v.w.items():
-            w.setInitialValue(1.0 if hub_of[i] == j and key in best and best[key][1] == j else 0.0)
+            w.setInitialValue(1.0 if hub_of[i] == j and succ.get(key) == j else 0.0)
 
 
 def _extract(v: constraints.ModelVars, inst: Instance) -> list[int]:

@@ -8,15 +8,12 @@ whole model, and a PC4-level model costs arrays instead of Python objects per co
 
 from __future__ import annotations
 
-import contextlib
-import os
-import sys
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from solvers import constraints
-from solvers.instance import Instance
+from solvers import backend, constraints
+from solvers.instance import Instance, successor_values
 
 INF = float("inf")
 # With HiGHS the LP cutting-plane rounds come first, and there the neighbour separators up front also pay off on
@@ -26,27 +23,6 @@ INF = float("inf")
 # 19 s -> 16 s; JZ13 (8,100 x) 4.7 s -> 7 s. Measured, not derived: PC4 JZ22 (2,209 x, re-solve after a lock) went
 # 12 s -> 25 s with them, hence the window (load 1-2). Between 2,000 and 4,000 x they stay off.
 NEIGHBOUR_CUTS_VARS = (4000, 10000)
-_POOL: dict[str, int | None] = {}
-
-
-@contextlib.contextmanager
-def _quiet_stdout():
-    """HiGHS prints a banner on stdout when the first Highs() is made; keep stdout clean for --json."""
-    try:
-        sys.stdout.flush()
-        fd = os.dup(1)
-    except (OSError, ValueError):
-        yield
-        return
-    try:
-        with open(os.devnull, "w") as null:
-            os.dup2(null.fileno(), 1)
-            yield
-    finally:
-        os.dup2(fd, 1)
-        os.close(fd)
-
-
 class Rows:
     """Rows in compressed row form: lower <= sum(val * col) <= upper."""
 
@@ -243,12 +219,9 @@ def to_highs(mod: Model, threads: int, seed: int):
     """A fresh Highs object holding the model (quiet, deterministic options)."""
     import highspy
 
-    with _quiet_stdout():
+    with backend.quiet_stdout():
         h = highspy.Highs()
-    # HiGHS keeps one global thread pool per process and refuses a run whose "threads" option differs from it.
-    if _POOL.get("threads") != threads:
-        highspy.Highs.resetGlobalScheduler(True)
-        _POOL["threads"] = threads
+    backend.use_threads(threads)
     for name, val in (("output_flag", False), ("threads", int(threads)), ("random_seed", int(seed)),
                       ("mip_abs_gap", 1e-6)):
         h.setOptionValue(name, val)
@@ -295,20 +268,14 @@ def start_values(inst: Instance, mod: Model, hub_of) -> np.ndarray:
         if hub_of[i] == j:
             val[c] = 1.0
     if mod.z:
-        kept: dict[tuple[str, int], float] = {}
-        for i, j in enumerate(hub_of):
-            for key, p in inst.current[i].items():
-                kept[key, j] = kept.get((key, j), 0.0) + p
-        best: dict[str, tuple[float, int]] = {}
-        for (key, j), p in sorted(kept.items()):
-            if (key, j) in mod.z and (key not in best or p > best[key][0]):
-                best[key] = (p, j)
+        sv = successor_values(inst, hub_of, mod.z)
+        kept, succ = sv["kept"], sv["successor"]
         for (key, j), c in mod.z.items():
-            val[c] = 1.0 if key in best and best[key][1] == j else 0.0
+            val[c] = 1.0 if succ.get(key) == j else 0.0
         for (key, j), c in mod.agg.items():
-            val[c] = kept.get((key, j), 0.0) if key in best and best[key][1] == j else 0.0
+            val[c] = kept.get((key, j), 0.0) if succ.get(key) == j else 0.0
         for (key, i), c in mod.m.items():
-            val[c] = 1.0 if key in best and best[key][1] == hub_of[i] else 0.0
+            val[c] = 1.0 if succ.get(key) == hub_of[i] else 0.0
         for (key, i, j), c in mod.w.items():
-            val[c] = 1.0 if hub_of[i] == j and key in best and best[key][1] == j else 0.0
+            val[c] = 1.0 if hub_of[i] == j and succ.get(key) == j else 0.0
     return val

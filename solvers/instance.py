@@ -217,6 +217,22 @@ class Instance:
         return out
 
 
+def successor_values(inst: "Instance", hub_of, allowed) -> dict[str, dict]:
+    """Disruption columns of a full assignment at their best values: for every current SWV key its main successor
+    hub (the open hub keeping most of its pupils, among ``allowed`` (key, hub) pairs; ties to the lowest hub), and
+    the pupils each (key, hub) keeps. Shared by the PuLP and the direct HiGHS warm starts."""
+    kept: dict[tuple[str, int], float] = {}
+    for i, j in enumerate(hub_of):
+        for key, p in inst.current[i].items():
+            kept[key, j] = kept.get((key, j), 0.0) + p
+    best: dict[str, int] = {}
+    top: dict[str, float] = {}
+    for (key, j), p in sorted(kept.items()):
+        if (key, j) in allowed and (key not in best or p > top[key]):
+            best[key], top[key] = j, p
+    return {"kept": kept, "successor": best}
+
+
 def components(members: set[int], neighbours) -> list[set[int]]:
     """Connected components of the subgraph induced by ``members`` (sorted by smallest index)."""
     left, out = set(members), []
