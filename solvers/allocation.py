@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from solvers.instance import INF, Instance
+from solvers.instance import INF, Instance, lock_roots
 
 
 def _n(x: float) -> str:
@@ -90,20 +90,7 @@ def _far_apart(inst: Instance) -> int:
 
 
 def _lock_groups(inst: Instance) -> int:
-    parent = list(range(inst.n))
-
-    def find(a: int) -> int:
-        while parent[a] != a:
-            parent[a] = parent[parent[a]]
-            a = parent[a]
-        return a
-
-    for _what, group in inst.locks.groups():
-        for i in group[1:]:
-            ra, rb = find(group[0]), find(i)
-            if ra != rb:
-                parent[max(ra, rb)] = min(ra, rb)
-    return len({find(i) for i in range(inst.n)})
+    return len(set(lock_roots(inst)))
 
 
 @dataclass(frozen=True)

@@ -138,6 +138,18 @@ def add_target(prob, inst: Instance, v: ModelVars) -> None:
         prob += pulp.lpSum(v.x[j, j] for j in v.members) <= int(s.max_swvs), "target_max"
 
 
+def current_pupils(inst: Instance) -> tuple[dict[str, list[int]], dict[str, float]]:
+    """Per current po/vo SWV key: the units holding its pupils, and its pupils in this region."""
+    units_of: dict[str, list[int]] = {}
+    total: dict[str, float] = {}
+    for i, cur in enumerate(inst.current):
+        for key, p in cur.items():
+            if p > 0:
+                units_of.setdefault(key, []).append(i)
+                total[key] = total.get(key, 0.0) + p
+    return units_of, total
+
+
 def disruption_terms(prob, inst: Instance, v: ModelVars):
     """Pupils kept by their current SWV's main successor, to be maximised.
 
@@ -147,13 +159,7 @@ def disruption_terms(prob, inst: Instance, v: ModelVars):
     tight; an aggregated max over SWV totals made the model 3x slower). Kept pupils = sum q[i, P] u[i, P];
     disrupted = total - kept, exactly the pupils of P outside the new SWV that keeps most of P.
     """
-    units_of: dict[str, list[int]] = {}
-    total: dict[str, float] = {}
-    for i, cur in enumerate(inst.current):
-        for key, p in cur.items():
-            if p > 0:
-                units_of.setdefault(key, []).append(i)
-                total[key] = total.get(key, 0.0) + p
+    units_of, total = current_pupils(inst)
     v.disruption_total = float(sum(total.values()))
     if aggregated_disruption(len(v.x)):
         return _aggregated_disruption(prob, inst, v, units_of, total)

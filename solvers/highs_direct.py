@@ -166,13 +166,7 @@ def build(inst: Instance) -> Model:
 def _disruption(inst: Instance, mod: Model, weight: float) -> None:
     """Kept pupils as in :func:`solvers.constraints.disruption_terms` (aggregated on small models)."""
     x, r = mod.x, mod.rows
-    units_of: dict[str, list[int]] = {}
-    total: dict[str, float] = {}
-    for i, cur in enumerate(inst.current):
-        for key, p in cur.items():
-            if p > 0:
-                units_of.setdefault(key, []).append(i)
-                total[key] = total.get(key, 0.0) + p
+    units_of, total = constraints.current_pupils(inst)
     mod.offset = weight * float(sum(total.values()))
     if constraints.aggregated_disruption(len(x)):
         for key in sorted(units_of):

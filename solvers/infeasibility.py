@@ -12,7 +12,7 @@ import time
 import numpy as np
 
 from solvers import backend, constraints
-from solvers.instance import INF, Instance
+from solvers.instance import INF, Instance, lock_roots
 
 
 def _n(x: float) -> str:
@@ -108,21 +108,10 @@ def _count_range_conflicts(inst: Instance, total: float) -> list[str]:
 
 
 def _lock_conflicts(inst: Instance) -> list[str]:
-    parent = list(range(inst.n))
-
-    def find(a: int) -> int:
-        while parent[a] != a:
-            parent[a] = parent[parent[a]]
-            a = parent[a]
-        return a
-
-    why: dict[int, str] = {}
-    for what, group in inst.locks.groups():
-        for i in group[1:]:
-            ra, rb = find(group[0]), find(i)
-            if ra != rb:
-                parent[max(ra, rb)] = min(ra, rb)
-        why[find(group[0])] = what
+    root = lock_roots(inst)
+    find = root.__getitem__
+    # the last lock touching a group names it (what the group was joined by)
+    why: dict[int, str] = {root[group[0]]: what for what, group in inst.locks.groups()}
     out = []
     for what, a, b in inst.locks.separated():
         if find(a) == find(b):

@@ -217,6 +217,25 @@ class Instance:
         return out
 
 
+def lock_roots(inst: "Instance") -> list[int]:
+    """Per unit the representative of its lock group (units that pins, together groups or kept-whole SWVs join);
+    a union-find whose smaller index becomes the root, so the result does not depend on the order of the locks."""
+    parent = list(range(inst.n))
+
+    def find(a: int) -> int:
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    for _what, group in inst.locks.groups():
+        for i in group[1:]:
+            ra, rb = find(group[0]), find(i)
+            if ra != rb:
+                parent[max(ra, rb)] = min(ra, rb)
+    return [find(i) for i in range(inst.n)]
+
+
 def successor_values(inst: "Instance", hub_of, allowed) -> dict[str, dict]:
     """Disruption columns of a full assignment at their best values: for every current SWV key its main successor
     hub (the open hub keeping most of its pupils, among ``allowed`` (key, hub) pairs; ties to the lowest hub), and
