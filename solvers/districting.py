@@ -226,17 +226,17 @@ class Districting:
                 hub_of = list(start)  # a time-out's incumbent can be worse than the (valid) polished start
         terms = inst.objective_of(hub_of)
         obj = terms["objective"]
-        gap = None
-        if best_bound is not None:
-            gap = max(0.0, (obj - best_bound) / max(abs(obj), 1e-9))
-            if gap < 1e-9:
-                gap = 0.0
-        if status == "optimal" and gap is not None and gap > 1e-4:
+        floor = inst.floor_bound()
+        best_bound = floor if best_bound is None else max(best_bound, floor)
+        gap = max(0.0, (obj - best_bound) / max(abs(obj), 1e-9))
+        if gap < 1e-9:
+            gap = 0.0
+        if status == "optimal" and gap > 1e-4:
             status = "feasible"  # stopped at the scenario's gap, not proven optimal
         message = ""
         if status in ("timeout", "feasible"):
             message = (f"{inst.label}: best indeling found within {s.time_limit_s:g} s, not proven optimal"
-                       + (f" (gap {gap:.2%})" if gap is not None else ""))
+                       + f" (gap {gap:.2%})")
         return DistrictingResult(status, {inst.codes[i]: inst.codes[j] for i, j in enumerate(hub_of)},
                                  objective=obj, bound=best_bound, gap=gap, seconds=seconds,
                                  iterations=iterations, message=message, terms=terms)

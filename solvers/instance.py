@@ -178,6 +178,20 @@ class Instance:
                  + s.tiebreak_per_km * tie)
         return {"objective": value, "travel_pupil_km": travel, "disrupted_pupils": disruption, "n_swvs": n_swvs}
 
+    def floor_bound(self) -> float:
+        """A lower bound on :meth:`objective_of` of any indeling, without a solve: every unit at its cheapest
+        allowed hub, at least one SWV, no disruption (every term is >= 0). It keeps a reported bound meaningful
+        when the time runs out before HiGHS has one of its own (its bound from presolve alone can lie far below
+        zero when the disruption columns are not yet tied to the assignment)."""
+        s = self.settings
+        allowed = np.zeros((self.n, self.n), dtype=bool)
+        for j, region in self.hub_region.items():
+            allowed[sorted(region), j] = True
+        if not allowed.any(axis=1).all():
+            return 0.0  # some unit has no hub at all: the solve is infeasible anyway
+        wt = s.travel_weight * self.cost + s.tiebreak_per_km * self.reach_km
+        return float(np.where(allowed, wt, np.inf).min(axis=1).sum() + s.count_weight)
+
     def violations(self, hub_of: list[int] | tuple[int, ...]) -> list[str]:
         """Hard constraints a full assignment breaks (the model's own check; the evaluator is the judge)."""
         s = self.settings

@@ -9,7 +9,8 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from solvers import Districting, Locks, Settings
+import solvers.districting
+from solvers import Districting, Locks, Settings, backend
 from solvers.instance import INF, Instance
 
 TYPES = ("sbo", "so", "vso", "pro")
@@ -276,3 +277,31 @@ def test_count_range_matches_brute_force(seed):
         want = min(by_count[k] for k in range(a, b + 1))
         assert res.status == "optimal" and a <= res.n_swvs <= b, (a, b, res.status, res.n_swvs)
         assert math.isclose(res.objective, want, rel_tol=1e-6, abs_tol=1e-6)
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_floor_bound_is_below_every_optimum(seed):
+    d = random_instance(seed)
+    want = brute_force(d.instance)
+    floor = d.instance.floor_bound()
+    assert floor >= 0
+    if want is not None:
+        assert floor <= want + 1e-6, (floor, want)
+
+
+def test_a_useless_solver_bound_is_replaced_by_the_floor(monkeypatch):
+    """A time-out with HiGHS's bound from presolve alone (it can lie far below zero, as seen on PC4 JZ13 with a
+    1 s limit in CI: bound -7.2 million, gap 1876 %) must not be reported as such: the floor bound holds."""
+    d = random_instance(3, n=7, disruption_weight=3.0)
+    real = backend.read_highs
+
+    def weak(h, seconds):
+        run = real(h, seconds)
+        return backend.RunResult("timeout", run.has_solution, -7.2e6, run.seconds)
+
+    monkeypatch.setattr(backend, "read_highs", weak)
+    monkeypatch.setattr(solvers.districting._HighsRounds, "lp_cuts", lambda self, deadline: None)
+    res = d.solve()
+    assert res.status == "timeout" and res.objective is not None
+    assert res.bound == pytest.approx(d.instance.floor_bound()) and res.bound >= 0
+    assert 0 <= res.gap <= 1 and f"gap {res.gap:.2%}" in res.message
