@@ -56,6 +56,52 @@ def test_fractional_cuts_are_valid_separators(seed):
         assert i != j and _separates(inst, i, j, cut), (i, j, cut)
 
 
+def _path_with_sites(n: int, sites: dict[str, list[int]]) -> Districting:
+    xs = np.arange(n, dtype=float) * 10
+    km = np.abs(xs[:, None] - xs[None, :])
+    fac = {t: np.isin(np.arange(n), units).astype(int) for t, units in sites.items()}
+    return Districting.from_cost_matrix(km * 100, pupils=np.full(n, 100.0), reach_km=km, facilities=fac,
+                                        edges=[(i, i + 1) for i in range(n - 1)],
+                                        settings=Settings(required=tuple(sites), threads=1))
+
+
+def test_facility_paths_cut_a_hub_off_from_its_borrowed_site():
+    """Hub 0 has no sbo; the only sbo is unit 4. The LP point gives hub 0 all of unit 4 but only 0.2 of unit 2:
+    the SWV cannot reach its site, so x[0, 0] <= x[2, 0] (or the {3} cut) is violated."""
+    inst = _path_with_sites(5, {"sbo": [4]}).instance
+    xval = {(0, 0): 1.0, (1, 0): 1.0, (2, 0): 0.2, (3, 0): 0.5, (4, 0): 1.0}
+    cuts = separation.facility_paths(inst, xval)
+    assert cuts == [(0, 0, (2,))]
+    connected = {(0, 0): 1.0, (1, 0): 1.0, (2, 0): 1.0, (3, 0): 1.0, (4, 0): 1.0}
+    assert separation.facility_paths(inst, connected) == []
+    assert separation.facility_paths(_path_with_sites(5, {"sbo": [0]}).instance, xval) == []  # own site
+
+
+def test_facility_paths_may_cut_through_the_site_itself():
+    """Two sbo units (3, 4) behind unit 2: the site units are part of the minimum cut when that is cheaper."""
+    inst = _path_with_sites(5, {"sbo": [3, 4]}).instance
+    xval = {(0, 0): 1.0, (1, 0): 1.0, (2, 0): 0.9, (3, 0): 0.3, (4, 0): 0.3}
+    (cut,) = separation.facility_paths(inst, xval)
+    assert cut == (0, 0, (3,)) and sum(xval[k, 0] for k in cut[2]) < xval[0, 0]
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_facility_path_cuts_separate_the_hub_from_every_site(seed):
+    d = random_instance(seed, n=9)
+    inst = d.instance
+    rng = np.random.default_rng(seed)
+    xval = {}
+    for j, region in inst.hub_region.items():
+        for i in region:
+            xval[i, j] = float(rng.random()) if rng.random() < 0.5 else 0.0
+    for i, j, cut in separation.facility_paths(inst, xval):
+        assert i == j and xval[j, j] > sum(xval.get((k, j), 0.0) for k in cut) + 1e-3
+        lacking = [t for t in inst.required_types() if inst.facilities[t][j] == 0]
+        # C must separate j from every site of at least one lacking type (then every connected SWV crosses C)
+        assert any(all(_separates(inst, f, j, cut) or f in cut for f in inst.hub_region[j]
+                       if inst.facilities[t][f] > 0) for t in lacking), (j, cut)
+
+
 def test_integral_cuts_the_enclave_off():
     inst = _path(5).instance
     hub_of = [0, 0, 2, 2, 0]  # unit 4 is an enclave of hub 0's SWV
