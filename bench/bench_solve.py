@@ -59,14 +59,16 @@ def resolve(ds, level: str, jz: str) -> None:
     members = max(base.proposal.members().values(), key=len)
     a, b = members[0], members[-1]
     locked = _scenario(level, solver={"processes": 1}, locks={"apart": [[a, b]]})
-    t = time.perf_counter()
-    res = solve(ds, locked, jeugdregios=[jz])
-    wall = time.perf_counter() - t
-    r = res.reports[0]
-    print(f"re-solve {jz} at {level} after apart lock {a}/{b}: wall {wall:.2f} s (solver {r.seconds:.2f} s), "
-          f"{r.status}, gap {r.gap or 0:.2%}, objective {_num(base.reports[0].objective)} -> {_num(r.objective)}, "
-          f"base solve {base.reports[0].seconds:.1f} s {base.reports[0].status} n={r.n_units}, "
-          f"load {os.getloadavg()[0]:.1f}")
+    # as the app's "Re-optimise" does: the proposal before the lock change is the start; and without it
+    for how, start in (("from the previous proposal", base.proposal), ("cold", None)):
+        t = time.perf_counter()
+        res = solve(ds, locked, jeugdregios=[jz], start=start)
+        wall = time.perf_counter() - t
+        r = res.reports[0]
+        print(f"re-solve {jz} at {level} after apart lock {a}/{b}, {how}: wall {wall:.2f} s (solver {r.seconds:.2f} "
+              f"s), {r.status}, gap {r.gap or 0:.2%}, objective {_num(base.reports[0].objective)} -> "
+              f"{_num(r.objective)}, base solve {base.reports[0].seconds:.1f} s {base.reports[0].status} "
+              f"n={r.n_units}, load {os.getloadavg()[0]:.1f}")
 
 
 def _num(x) -> str:

@@ -64,6 +64,12 @@ class Task:
     model: Districting | None
     message: str = ""             # set when the region is infeasible before any model is built
     warm: list[int] | None = None
+    # A start from another indeling (regioindeling.starts): a group per unit, and the hubs to keep.
+    start_groups: list[int] | None = None
+    start_hubs: list[int] = field(default_factory=list)
+    # PC4 level: the same jeugdregio at hybrid level, solved first in the worker for a start (its unit per unit).
+    coarse: Districting | None = None
+    coarse_of: list[int] | None = None
 
 
 # ---------------------------------------------------------------------------------------------- building
@@ -211,40 +217,87 @@ def _cover(us: UnitSet, codes: list[str], index: dict[str, int], limits: dict[st
     return tuple(sorted(out, key=lambda r: (r[0], r[1], sorted(r[3]))))
 
 
-def build_tasks(ds, scenario: Scenario, us: UnitSet, jeugdregios: list[str]) -> list[Task]:
+def build_tasks(ds, scenario: Scenario, us: UnitSet, jeugdregios: list[str], start: Proposal | None = None
+                ) -> list[Task]:
+    """One task per jeugdregio; ``start`` (any unit level) becomes each task's warm start. Without one, a PC4 run
+    starts from its hybrid-level solution (solved first in the worker)."""
+    from regioindeling import starts
+
     names = ds.jeugdregio_names
     locks, lock_bad = resolve_locks(us, scenario)
+    coarse_us = None
+    if start is None and us.level == "pc4":
+        coarse_us = UnitSet.for_scenario(ds, scenario.model_copy(update={
+            "units": scenario.units.model_copy(update={"level": "hybrid"})}))
     tasks = []
     for jz in jeugdregios:
-        label = f"{jz} {names.get(jz, jz)}"
         units, edges = us.subset(jz)
         if lock_bad.get(jz):
             tasks.append(Task(jz, names.get(jz, jz), None, "; ".join(lock_bad[jz])))
             continue
+        task = Task(jz, names.get(jz, jz), _model(ds, scenario, us, jz, units, edges, locks.get(jz)))
         codes = [u.code for u in units]
-        index = {c: i for i, c in enumerate(codes)}
-        reach_km, cost = us.travel(codes, codes, scenario.travel.detour_factor)
-        required = tuple(scenario.facilities.required)
-        if scenario.facilities.exempt_absent:
-            required = tuple(t for t in required if any(u.facilities.get(t, 0) > 0 for u in units))
-        settings = settings_for(scenario, jz, required)
-        cover = _cover(us, codes, index, scenario.travel.facility_max_km, scenario.travel.detour_factor)
-        model = Districting.from_units(units, edges, reach_km, cost, settings, _locks_for(locks.get(jz), index),
-                                       cover, label=label)
-        tasks.append(Task(jz, names.get(jz, jz), model))
+        if start is not None:
+            task.start_groups, task.start_hubs = starts.groups(us, codes, start.assignment, start.hubs)
+        elif coarse_us is not None:
+            cunits, cedges = coarse_us.subset(jz)
+            # no locks: they may name PC4s the coarse level does not have; the start is repaired against them
+            task.coarse = _model(ds, scenario, coarse_us, jz, cunits, cedges, None)
+            cindex = {u.code: k for k, u in enumerate(cunits)}
+            task.coarse_of = [cindex[coarse_us.pc4_unit[u.pc4s[0]]] for u in units]
+        tasks.append(task)
     return tasks
+
+
+def _model(ds, scenario: Scenario, us: UnitSet, jz: str, units, edges, lock_spec) -> Districting:
+    codes = [u.code for u in units]
+    index = {c: i for i, c in enumerate(codes)}
+    reach_km, cost = us.travel(codes, codes, scenario.travel.detour_factor)
+    required = tuple(scenario.facilities.required)
+    if scenario.facilities.exempt_absent:
+        required = tuple(t for t in required if any(u.facilities.get(t, 0) > 0 for u in units))
+    settings = settings_for(scenario, jz, required)
+    cover = _cover(us, codes, index, scenario.travel.facility_max_km, scenario.travel.detour_factor)
+    return Districting.from_units(units, edges, reach_km, cost, settings, _locks_for(lock_spec, index), cover,
+                                  label=f"{jz} {ds.jeugdregio_names.get(jz, jz)}")
 
 
 # ---------------------------------------------------------------------------------------------- solving
 
 
+# Share of a PC4 run's time limit for its hybrid-level start (most jeugdregio's solve there in well under a
+# second; the big-city ones in 5-12 s, and a time-out still leaves a valid start).
+COARSE_SHARE = 0.1
+
+
 def _run(task: Task) -> DistrictingResult:
     t0 = time.perf_counter()
     try:
-        return task.model.solve(task.warm)
+        return task.model.solve(_warm(task))
     except Exception as exc:  # one region failing must never break the others
         return DistrictingResult("failed", None, seconds=time.perf_counter() - t0,
                                  message=f"{task.model.instance.label}: solver failed ({type(exc).__name__}: {exc})")
+
+
+def _warm(task: Task) -> list[int] | None:
+    """The task's warm start: given, from another indeling, or from the hybrid-level solution (PC4 runs)."""
+    from solvers import heuristic
+
+    if task.warm is not None:
+        return task.warm
+    inst = task.model.instance
+    if task.start_groups is not None:
+        return heuristic.from_groups(inst, task.start_groups, task.start_hubs)
+    if task.coarse is None:
+        return None
+    coarse = task.coarse.instance
+    budget = max(1.0, inst.settings.time_limit_s * COARSE_SHARE)
+    res = Districting(coarse.with_settings(time_limit_s=min(coarse.settings.time_limit_s, budget))).solve()
+    if not res.assignment:
+        return None
+    index = {c: k for k, c in enumerate(coarse.codes)}
+    hub_of = [index[res.assignment[c]] for c in coarse.codes]
+    return heuristic.from_groups(inst, [hub_of[k] for k in task.coarse_of])
 
 
 def _pool(procs: int) -> ProcessPoolExecutor:
@@ -322,8 +375,9 @@ def _report(task: Task, res: DistrictingResult) -> JzReport:
 
 
 def solve(ds, scenario: Scenario, jeugdregios: list[str] | None = None, units: UnitSet | None = None,
-          progress: Callable[[JzReport], None] | None = None) -> SolveResult:
-    """Solve ``scenario`` on ``ds``; ``jeugdregios`` (or ``scenario.jeugdregios``) restricts the run."""
+          progress: Callable[[JzReport], None] | None = None, start: Proposal | None = None) -> SolveResult:
+    """Solve ``scenario`` on ``ds``; ``jeugdregios`` (or ``scenario.jeugdregios``) restricts the run; ``start``
+    (e.g. the proposal before a lock change) is the warm start where it is valid (:mod:`regioindeling.starts`)."""
     t0 = time.perf_counter()
     us = units if units is not None else UnitSet.for_scenario(ds, scenario)
     wanted = list(jeugdregios or scenario.jeugdregios or us.jeugdregios)
@@ -339,7 +393,7 @@ def solve(ds, scenario: Scenario, jeugdregios: list[str] | None = None, units: U
                          f"jeugdregio's, but the run is restricted to {', '.join(wanted[:4])}"
                          f"{' ...' if len(wanted) > 4 else ''}", "remove jeugdregios (and --jeugdregio) or set "
                          "objective.target_swvs_per_jeugdregio instead", field="objective.target_swvs_national")
-    tasks = build_tasks(ds, scenario, us, wanted)
+    tasks = build_tasks(ds, scenario, us, wanted, start)
     results: dict[str, DistrictingResult] = {}
     for t in tasks:
         if t.model is None:

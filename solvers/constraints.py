@@ -125,7 +125,9 @@ def add_locks(prob, inst: Instance, v: ModelVars) -> None:
                 prob += a - b == 0, f"tog_{g}_{i}_{j}"
     for p, (_what, a, b) in enumerate(inst.locks.separated()):
         for j in sorted(set(v.hubs_of[a]) & set(v.hubs_of[b])):
-            prob += v.x[a, j] + v.x[b, j] <= 1, f"apart_{p}_{j}"
+            # <= x[j, j] rather than <= 1: the same integer points, but an LP that cannot put both halves in a
+            # fractional hub (PC4 JZ22 with one apart lock: LP bound = the unlocked optimum before)
+            prob += v.x[a, j] + v.x[b, j] <= v.x[j, j], f"apart_{p}_{j}"
 
 
 def add_target(prob, inst: Instance, v: ModelVars) -> None:

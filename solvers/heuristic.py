@@ -8,6 +8,8 @@ repairs each disconnected MIP solution (:func:`repair_contiguity`) and polishes 
 
 from __future__ import annotations
 
+from typing import Sequence
+
 import numpy as np
 
 from solvers.instance import Instance, components
@@ -83,12 +85,74 @@ def greedy_split(inst: Instance) -> list[int] | None:
     return None if best is None else best[1]
 
 
+def from_groups(inst: Instance, group: Sequence[int], hubs: Sequence[int] = ()) -> list[int] | None:
+    """An assignment from a grouping of the units (``group[i]``: any label; e.g. the SWVs of an earlier or a
+    coarser indeling): each group's hub is the one of ``hubs`` inside it if any (so a re-solve keeps them),
+    otherwise its cheapest member within reach of all. None if a unit has no group (label < 0)."""
+    if len(group) != inst.n or any(g < 0 for g in group):
+        return None
+    hub: dict[int, int] = {}
+    for i, g in enumerate(group):
+        hub.setdefault(g, i)
+    kept = set()
+    for i in sorted(set(hubs)):
+        if 0 <= i < inst.n and group[i] not in kept:
+            hub[group[i]] = i
+            kept.add(group[i])
+    out = [hub[g] for g in group]
+    repaired = _repair_hubs(inst, out)
+    return [out[i] if group[i] in kept else repaired[i] for i in range(inst.n)]
+
+
+def repair_locks(inst: Instance, hub_of: Sequence[int]) -> list[int] | None:
+    """Make an assignment obey the locks, for a start that predates them (a re-solve after a lock change): every
+    lock group joins the SWV holding most of its pupils; of a pair that must be apart, the cheaper of the two lock
+    groups to move goes to a neighbouring SWV; then contiguity is repaired. None if no valid indeling results."""
+    from solvers.instance import lock_roots
+
+    out = list(hub_of)
+    roots = lock_roots(inst)
+    groups: dict[int, list[int]] = {}
+    for i, r in enumerate(roots):
+        groups.setdefault(r, []).append(i)
+    for mem in groups.values():
+        if len({out[i] for i in mem}) > 1:
+            weight: dict[int, float] = {}
+            for i in mem:
+                weight[out[i]] = weight.get(out[i], 0.0) + float(inst.pupils[i])
+            target = min(weight, key=lambda h: (-weight[h], h))
+            for i in mem:
+                out[i] = target
+    for _what, a, b in inst.locks.separated():
+        if out[a] != out[b]:
+            continue
+        trials = []
+        for u in (a, b):
+            mem = groups[roots[u]]
+            for h in sorted({out[k] for m in mem for k in inst.neighbours[m] if out[k] != out[u]}):
+                trial = list(out)
+                for m in mem:
+                    trial[m] = h
+                trials.append(trial)
+        if not trials:
+            return None
+        out = min(trials, key=lambda tr: inst.objective_of(tr)["objective"])
+    fixed = repair_contiguity(inst, out)
+    if fixed is None or inst.violations(fixed):
+        return None
+    return fixed
+
+
 def warm_start(inst: Instance, given: list[int] | None = None) -> list[int] | None:
-    """The cheapest valid candidate, or None."""
+    """The cheapest valid candidate, or None. A given assignment that breaks a lock is repaired first."""
     cands = []
     if given is not None and len(given) == inst.n:
         cands.append(given)
         cands.append(_repair_hubs(inst, given))
+        if inst.violations(given) and not inst.locks.empty:
+            fixed = repair_locks(inst, given)
+            if fixed is not None:
+                cands.append(fixed)
     single = one_swv(inst)
     if single is not None:
         cands.append(single)

@@ -142,7 +142,7 @@ def build(inst: Instance) -> Model:
                     r.add(cols, vals, 0.0, 0.0)
         for _p, (_what, a, b) in enumerate(inst.locks.separated()):
             for j in sorted(set(hubs_of[a]) & set(hubs_of[b])):
-                r.add([x[a, j], x[b, j]], [1.0, 1.0], upper=1.0)
+                r.add([x[a, j], x[b, j], x[j, j]], [1.0, 1.0, -1.0], upper=0.0)  # as constraints.add_locks
     hubs = [x[j, j] for j in members]
     if s.target_swvs is not None:
         k = float(int(s.target_swvs))
