@@ -213,7 +213,17 @@ def test_save_then_compare_and_gemeente_view(at, store_dir):
     assert any(m.label == "Proposed SWVs" for m in at.metric)
 
 
-def test_edit_move_lock_and_reoptimise_with_locks(at):
+def test_edit_move_lock_and_reoptimise_with_locks(at, monkeypatch):
+    import regioindeling.solve as solve_mod
+
+    starts = []
+    real = solve_mod.solve
+
+    def solve(*a, start=None, **k):
+        starts.append(start)
+        return real(*a, start=start, **k)
+
+    monkeypatch.setattr(solve_mod, "solve", solve)
     _run_default(at, "JZ10")  # the default scenario makes two SWVs here
     proposal = at.session_state["result"]["proposal"]
     assert len(proposal.swv_ids()) >= 2
@@ -235,6 +245,8 @@ def test_edit_move_lock_and_reoptimise_with_locks(at):
     assert res["source"] == "re-optimised with locks", _errors(at)
     assert res["scenario"].locks.pin == {unit: other} and res["scenario"].jeugdregios == ["JZ10"]
     assert unit in res["proposal"].assignment
+    # the run started from the indeling on screen, the hand move included
+    assert starts[0] is None and starts[-1] is not None and starts[-1].assignment[unit] == other
 
 
 def test_downloads_and_upload_round_trip(at):

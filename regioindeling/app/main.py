@@ -227,13 +227,14 @@ def _diagnose_cached(version: str, _ds) -> dict:
     return diagnose(_ds)
 
 
-def _start_solve(ds, scenario, label: str) -> None:
+def _start_solve(ds, scenario, label: str, start: Proposal | None = None) -> None:
+    """Solve in a background job; ``start`` (the indeling on screen, for a re-optimise) is the warm start."""
     from regioindeling.solve import solve
 
     jz = list(scenario.jeugdregios) or sorted(ds.jeugdregios.jeugdregio)
 
     def work(job: jobs.Job):
-        return solve(ds, scenario, progress=job.add_report)
+        return solve(ds, scenario, progress=job.add_report, start=start)
 
     st.session_state["job"] = jobs.start("solve", label, len(jz), work)
     st.session_state["job_scenario"] = scenario
@@ -584,7 +585,8 @@ def page_edit(ds, specs) -> None:
                 # (a national SWV count needs every jeugdregio, so such a run is re-optimised nationally)
                 jz = sorted({r["jeugdregio"] for r in res["evaluation"].swvs if r.get("jeugdregio")})
                 scenario = scenario.model_copy(update={"jeugdregios": jz})
-            _start_solve(ds, scenario, "re-optimised with locks")
+            # the indeling on screen (hand moves included) is the warm start: a re-solve starts from what is shown
+            _start_solve(ds, scenario, "re-optimised with locks", start=res["proposal"])
             _queue_form_values({"sc.locks.pin": values["sc.locks.pin"]},
                                "Re-optimising with the locks kept; progress on the Scenario tab.")
         except Exception as exc:

@@ -34,6 +34,9 @@ def solve_cmd(
                                                             "(repeatable).")] = None,
     data: DataOption = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the per-jeugdregio reports as JSON.")] = False,
+    start: Annotated[Optional[Path], typer.Option("--start", help="Warm start from this proposal (GeoJSON or CSV, "
+                                                  "any unit level; e.g. the one before a lock change): used where "
+                                                  "it is valid, repaired against the locks.")] = None,
 ) -> None:
     """Merge po and vo SWVs per jeugdregio; exit 0 if every jeugdregio is solved and the evaluator passes the
     proposal, 1 if some jeugdregio is infeasible or the proposal has violations, 2 on bad input."""
@@ -43,6 +46,11 @@ def solve_cmd(
     sc = load_scenario(scenario)
     src = str(scenario) if scenario is not None else "scenarios/default.toml"
     ds = load_data(data)
+    start_proposal = None
+    if start is not None:
+        from regioindeling.importing import read_proposal
+
+        start_proposal, _report = read_proposal(start, ds)
     if jeugdregio:
         unknown = sorted(set(jeugdregio) - set(ds.jeugdregio_names))
         if unknown:
@@ -72,7 +80,7 @@ def solve_cmd(
             bar.advance(task)
 
         try:
-            res = solve(ds, sc, jeugdregios=jeugdregio, progress=progress)
+            res = solve(ds, sc, jeugdregios=jeugdregio, progress=progress, start=start_proposal)
         except InputError as exc:
             if exc.where == "scenario":
                 raise InputError(src, exc.problem, exc.fix, field=exc.field) from None
