@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Sequence
 
 import numpy as np
@@ -157,7 +157,7 @@ class Districting:
         start = heuristic.warm_start(inst, list(warm_start) if warm_start is not None else None)
         if s.backend == "highs" and s.disruption_weight and _n_pairs(inst) > \
                 constraints.AGGREGATED_DISRUPTION_MAX_VARS:
-            start = _better(inst, start, _travel_only_start(inst, s.time_limit_s * TRAVEL_START_SHARE))
+            start = _better(inst, start, _travel_only_start(inst, s.time_limit_s * TRAVEL_START_SHARE, start))
         rounds = _HighsRounds(inst) if s.backend == "highs" else _PulpRounds(inst)
         best_bound = None
         iterations = 0
@@ -170,12 +170,21 @@ class Districting:
                 best_bound = lp_bound
             left = s.time_limit_s - (time.perf_counter() - t0)
             start = _better(inst, start, rounds.lp_rounding(min(2.0, max(0.0, left / 10))))
-        if start is not None:
+            n_pairs = _n_pairs(inst)
+            if inst.hubs is None and n_pairs > RESTRICTED_HUBS_VARS:
+                only = n_pairs > RESTRICTED_ONLY_VARS
+                share = 1.0 if only else RESTRICTED_HUBS_SHARE
+                start = _restricted_search(inst, rounds.lp_hubs(), start, t0 + s.time_limit_s * share, only)
+                if only:
+                    # No branch-and-bound on the full model: at this size it gains nothing in the time limit but
+                    # memory (PC4 JZ02, 142,742 x: 1.1 -> 2.0-2.8 GB, no better incumbent); the LP bound stands.
+                    rounds = None
+        if rounds is not None and start is not None:
             rounds.fix_by_reduced_cost(start)
         # Every round runs at the scenario's gap. (A loose-gap round first, to find the separators cheaply, paid
         # off before the facility-path rows; with them it costs a second branch-and-bound: PC4 JZ22 re-solve
         # 9.4 -> 7.1 s, JZ29/JZ24/JZ13 hybrid 10.5/9.3/4.3 -> 9.7/8.5/3.9 s without it.)
-        while True:
+        while rounds is not None:
             left = s.time_limit_s - (time.perf_counter() - t0)
             run = rounds.run(left, s.gap, start)
             iterations += 1
@@ -219,6 +228,8 @@ class Districting:
                                                  f"{s.time_limit_s:g} s; raise solver.time_limit_s or relax "
                                                  "constraints")
             hub_of, status = list(start), "timeout"
+            if rounds is None and seconds < s.time_limit_s - 1.0:
+                status = "feasible"  # the restricted-hub search ran out of candidates, not of time
         else:
             status = last.status
             if start is not None and inst.objective_of(start)["objective"] < inst.objective_of(hub_of)["objective"]:
@@ -243,6 +254,12 @@ class Districting:
 
 # Share of the time limit the LP cutting-plane rounds may use before branch-and-bound starts.
 LP_CUT_SHARE = 0.25
+# PC4-size models (more x than this): before branch-and-bound on the full model, a time-boxed solve with only the
+# LP's open hubs and the start's as candidate hubs, for a better start (its solutions are valid for the full model).
+RESTRICTED_HUBS_VARS = 10000
+RESTRICTED_HUBS_SHARE = 0.25
+# Above this many x only restricted-hub solves follow the LP rounds (repeated, widening the candidates).
+RESTRICTED_ONLY_VARS = 40000
 # Share of the time limit for the travel-only start on large models with disruption (the model without the
 # disruption columns often solves in seconds: JZ13 hybrid 1.6 s; its optimum polished was optimal for JZ24).
 TRAVEL_START_SHARE = 0.1
@@ -264,12 +281,45 @@ def _better(inst: Instance, a, b):
     return b if inst.objective_of(b)["objective"] < inst.objective_of(a)["objective"] else a
 
 
-def _travel_only_start(inst: Instance, seconds: float) -> list[int] | None:
+def _travel_only_start(inst: Instance, seconds: float, start=None) -> list[int] | None:
     """Solve the model without the disruption term (exact contiguity, all hard constraints), then polish the
     result on the full objective. None if it finds nothing valid in time."""
     sub = Districting(inst.with_settings(disruption_weight=0.0, time_limit_s=max(0.5, seconds),
                                          gap=max(inst.settings.gap, 0.01)))
-    res = sub.solve()
+    return _polished(inst, sub.solve(start), seconds)
+
+
+def _restricted_search(inst: Instance, lp_hubs: set[int], start, deadline: float, repeat: bool):
+    """Improve ``start`` by restricted-hub solves until ``deadline``: candidates are the LP's open hubs and the
+    start's, plus (after a solve that did not improve) the k nearest units of each start hub, k = 1, 3, 7, ...;
+    one solve only unless ``repeat``. Returns the best valid assignment (``start`` if nothing better)."""
+    k = 0
+    while True:
+        left = deadline - time.perf_counter()
+        hubs = set(lp_hubs) | set(start or ())
+        for h in sorted(set(start or ())):
+            hubs |= set(np.argsort(inst.reach_km[:, h], kind="stable")[:k + 1].tolist())
+        if left < 1.0 or not hubs or len(hubs) > inst.n / 3:
+            return start
+        new = _restricted_hubs(inst, hubs, left, start)
+        if new is not None and (start is None or inst.objective_of(new)["objective"]
+                                < inst.objective_of(start)["objective"] - 1e-6):
+            start = new
+        else:
+            k = 2 * k + 1
+        if not repeat:
+            return start
+
+
+def _restricted_hubs(inst: Instance, hubs: set[int], seconds: float, start) -> list[int] | None:
+    """The model with only ``hubs`` as candidate hubs (the LP's open hubs and the start's), time-boxed: a
+    fraction of the columns, so branch-and-bound gets far in PC4-size models where the full one does not; its
+    solutions are valid indelingen of the full model."""
+    sub = Districting(replace(inst, hubs=frozenset(hubs)).with_settings(time_limit_s=max(0.5, seconds)))
+    return _polished(inst, sub.solve(start), seconds)
+
+
+def _polished(inst: Instance, res: DistrictingResult, seconds: float) -> list[int] | None:
     if not res.assignment:
         return None
     index = {c: i for i, c in enumerate(inst.codes)}
@@ -297,6 +347,9 @@ class _PulpRounds:
 
     def lp_rounding(self, seconds: float) -> list[int] | None:
         return None
+
+    def lp_hubs(self) -> set[int]:
+        return set()
 
     def has_var(self, i: int, j: int) -> bool:
         return (i, j) in self.v.x
@@ -376,6 +429,12 @@ class _HighsRounds:
         finally:
             h.setOptionValue("solve_relaxation", False)
         return bound
+
+    def lp_hubs(self, tol: float = 0.01) -> set[int]:
+        """Hubs open above ``tol`` in the last LP optimum."""
+        if self._lp_val is None:
+            return set()
+        return {j for j in self.mod.members if self._lp_val[self.mod.x[j, j]] > tol}
 
     def lp_rounding(self, seconds: float) -> list[int] | None:
         """A start from the last LP optimum: open the hubs with x[j, j] >= 0.5, send every unit to the open hub

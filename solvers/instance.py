@@ -101,6 +101,9 @@ class Instance:
     cover: tuple[tuple[int, str, float, frozenset[int]], ...] = ()
     label: str = "region"
     kinds: tuple[str, ...] = ()
+    # Candidate hubs (None: every unit may be a hub). A restriction gives a smaller model whose solutions are
+    # valid for the full one (the restricted-hub search of solvers.districting), not its optimum.
+    hubs: frozenset[int] | None = None
 
     @property
     def n(self) -> int:
@@ -131,6 +134,8 @@ class Instance:
         """reach[i, j]: unit i may be served by hub j under the travel limit (and j may serve itself)."""
         r = self.reach_km <= self.settings.max_km + 1e-9
         diag = np.diag(r).copy()
+        if self.hubs is not None:
+            diag &= np.isin(np.arange(self.n), sorted(self.hubs))
         return r & diag[None, :]
 
     def required_types(self) -> tuple[str, ...]:

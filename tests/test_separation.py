@@ -159,3 +159,48 @@ def test_a_time_out_reports_bound_and_gap():
     assert res.status in ("optimal", "feasible", "timeout")
     assert res.bound is not None and res.gap is not None
     assert res.bound <= res.objective + 1e-6
+
+
+@pytest.mark.parametrize("seed", range(70, 78))
+def test_restricted_hub_step_keeps_the_optimum(seed, monkeypatch):
+    """The restricted-hub solve before branch-and-bound (PC4-size models) only improves the start."""
+    import solvers.districting as dist
+
+    monkeypatch.setattr(dist, "RESTRICTED_HUBS_VARS", 0)
+    d = random_instance(seed, disruption_weight=3.0)
+    want = brute_force(d.instance)
+    res = d.solve()
+    if want is None:
+        assert res.status == "infeasible"
+        return
+    assert res.status == "optimal", res.message
+    assert math.isclose(res.objective, want, rel_tol=1e-6, abs_tol=1e-6), (res.objective, want)
+
+
+@pytest.mark.parametrize("seed", range(80, 88))
+def test_restricted_search_alone_is_valid_and_honest(seed, monkeypatch):
+    """Above RESTRICTED_ONLY_VARS no branch-and-bound on the full model: a valid indeling, never called optimal,
+    and a bound (the LP's) below the true optimum."""
+    import solvers.districting as dist
+
+    monkeypatch.setattr(dist, "RESTRICTED_HUBS_VARS", 0)
+    monkeypatch.setattr(dist, "RESTRICTED_ONLY_VARS", 0)
+    d = random_instance(seed, n=7, disruption_weight=3.0, time_limit_s=5)
+    want = brute_force(d.instance)
+    res = d.solve()
+    if want is None:
+        assert res.status in ("infeasible", "timeout") and res.assignment is None
+        return
+    assert res.status in ("feasible", "timeout") and res.assignment is not None
+    hub_of = [d.instance.codes.index(res.assignment[c]) for c in d.instance.codes]
+    assert d.instance.violations(hub_of) == []
+    assert res.bound <= want + 1e-6 <= res.objective + 2e-6
+
+
+def test_candidate_hubs_restrict_the_model():
+    from dataclasses import replace
+
+    inst = random_instance(5, n=7, max_km=float("inf")).instance
+    small = replace(inst, hubs=frozenset({0, 3}))
+    assert set(small.hub_region) <= {0, 3}
+    assert all(small.hub_region[j] <= inst.hub_region[j] for j in small.hub_region)
