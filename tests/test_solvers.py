@@ -81,6 +81,18 @@ def random_instance(seed: int, n: int | None = None, **overrides) -> Districting
     return d
 
 
+def assert_matches_brute_force(d: Districting):
+    """The solve is optimal at the brute-force optimum, or infeasible where brute force finds no indeling."""
+    want = brute_force(d.instance)
+    res = d.solve()
+    if want is None:
+        assert res.status == "infeasible"
+        return res
+    assert res.status == "optimal", res.message
+    assert math.isclose(res.objective, want, rel_tol=1e-6, abs_tol=1e-6), (res.objective, want)
+    return res
+
+
 @pytest.mark.parametrize("seed", range(30))
 def test_matches_brute_force(seed):
     d = random_instance(seed)
@@ -106,13 +118,7 @@ def test_large_model_variants_match_brute_force(seed, monkeypatch):
     monkeypatch.setattr(constraints, "AGGREGATED_DISRUPTION_MAX_VARS", 0)
     monkeypatch.setattr(constraints, "NEIGHBOUR_CUTS_MAX_VARS", 0)
     d = random_instance(seed, disruption_weight=3.0)
-    want = brute_force(d.instance)
-    res = d.solve()
-    if want is None:
-        assert res.status == "infeasible"
-        return
-    assert res.status == "optimal", res.message
-    assert math.isclose(res.objective, want, rel_tol=1e-6, abs_tol=1e-6), (res.objective, want)
+    assert_matches_brute_force(d)
 
 
 @pytest.mark.parametrize("seed", range(52, 58))
@@ -129,13 +135,7 @@ def test_neighbour_cuts_with_disaggregated_disruption_match_brute_force(seed, mo
     monkeypatch.setattr(highs_direct, "NEIGHBOUR_CUTS_VARS", (0, 0))
     assert len(highs_direct.build(d.instance).rows) < without  # the neighbour rows are really there
     monkeypatch.setattr(highs_direct, "NEIGHBOUR_CUTS_VARS", (1, 10000))
-    want = brute_force(d.instance)
-    res = d.solve()
-    if want is None:
-        assert res.status == "infeasible"
-        return
-    assert res.status == "optimal", res.message
-    assert math.isclose(res.objective, want, rel_tol=1e-6, abs_tol=1e-6), (res.objective, want)
+    assert_matches_brute_force(d)
 
 
 @pytest.mark.parametrize("seed", range(30, 40))
