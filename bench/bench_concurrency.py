@@ -2,7 +2,8 @@
 
 Every session (a Playwright page in its own browser context, so its own Streamlit session) picks a different
 jeugdregio and a scenario name of its own, then all press "Run scenario" within a second. Measured: wall time
-from the first click until the last session shows its result, and the server's peak resident memory (VmHWM).
+from the first click until the last session shows its result, the server's peak resident memory (VmHWM) and the
+peak summed RSS of the server and its solver worker processes (bench/memory.py).
 tests/test_concurrency.py runs the same flow and asserts that no session errs or sees another's result.
 
     /work/main/.venv/bin/python bench/bench_concurrency.py [--sessions 10]
@@ -20,6 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.memory import TreeMemory  # noqa: E402
 from tests.browser_server import (CHROMIUM, CHROMIUM_ARGS, app_server, choose_jeugdregio,  # noqa: E402
                                   chosen_jeugdregios, name_scenario)
 
@@ -87,12 +89,15 @@ def run_sessions(browser, url: str, n: int) -> dict:
     for s in sessions:  # still only its own region chosen, after the other sessions' set-up
         s["chosen"] = chosen_jeugdregios(s["page"])
     t0 = time.perf_counter()
-    for s in sessions:  # all runs start within about a second of each other
-        s["page"].get_by_role("button", name="Run scenario").click()
-    for s in sessions:
-        finish_session(s)
+    # the solves run in worker processes under the server (forkserver children): VmHWM of the server misses them
+    with TreeMemory(server_pid(url)) as tree:
+        for s in sessions:  # all runs start within about a second of each other
+            s["page"].get_by_role("button", name="Run scenario").click()
+        for s in sessions:
+            finish_session(s)
     wall = max(s["done"] for s in sessions) - t0
-    return {"sessions": sessions, "wall_s": wall, "peak_rss_mb": peak_rss_mb(server_pid(url))}
+    return {"sessions": sessions, "wall_s": wall, "peak_rss_mb": peak_rss_mb(server_pid(url)),
+            "tree_mb": tree.peak_mb, "tree_procs": tree.peak_procs}
 
 
 def main() -> None:
@@ -112,7 +117,8 @@ def main() -> None:
     print(f"machine: {os.cpu_count()} cores, {sys.platform}")
     print(f"{args.sessions} sessions, each one jeugdregio (default scenario, hybrid level), runs started together")
     print(f"wall time, first Run click to last result shown: {out['wall_s']:.1f} s")
-    print(f"server peak RSS: {out['peak_rss_mb']:.0f} MB (after start-up: {rss0:.0f} MB)")
+    print(f"server peak RSS: {out['peak_rss_mb']:.0f} MB (after start-up: {rss0:.0f} MB); server and its solver "
+          f"processes together, sampled every 0.2 s: {out['tree_mb']:.0f} MB ({out['tree_procs']} processes)")
     print(f"sessions with errors or someone else's result: {bad or 'none'}")
     for s in out["sessions"]:
         if s["jz"] in bad:

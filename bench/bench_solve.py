@@ -9,7 +9,6 @@ and its worker processes). Figures go to bench/RESULTS.md with the machine's loa
 from __future__ import annotations
 
 import os
-import resource
 import sys
 import time
 
@@ -19,12 +18,16 @@ from regioindeling.data import load  # noqa: E402
 from regioindeling.errors import InputError  # noqa: E402
 from regioindeling.scenario import load_scenario, scenario_from_dict  # noqa: E402
 from regioindeling.solve import solve  # noqa: E402
+from bench.memory import TreeMemory  # noqa: E402
+
+
+# Sums the RSS of this process and its solver workers (forkserver children, which getrusage does not see).
+MEM = TreeMemory()
 
 
 def _peak_mb() -> float:
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return max(own, kids) / 1024
+    """Largest summed RSS of this process tree so far in the run."""
+    return MEM.peak_mb
 
 
 def _scenario(level: str, **over):
@@ -101,6 +104,13 @@ def target(ds, level: str, delta: int) -> None:
 
 
 def main(argv: list[str]) -> None:
+    with MEM:
+        _main(argv)
+    print(f"peak memory (PSS of this process and its workers, sampled every 0.2 s) {_peak_mb():.0f} MB; per "
+          f"process at the peak: {', '.join(f'{m:.0f}' for m in MEM.peak_split)} MB")
+
+
+def _main(argv: list[str]) -> None:
     what = argv or ["gemeente", "resolve"]
     print(f"load: {os.getloadavg()}, cpus {os.cpu_count()}")
     t = time.perf_counter()
@@ -132,7 +142,6 @@ def main(argv: list[str]) -> None:
         if a.startswith("resolve-pc4"):
             # JZ43 (28 PC4s) is one SWV, so an apart lock makes it infeasible; JZ22 (47 PC4s) has several
             resolve(ds, "pc4", a.split("=", 1)[1] if "=" in a else "JZ22")
-    print(f"peak memory {_peak_mb():.0f} MB")
 
 
 if __name__ == "__main__":

@@ -258,7 +258,9 @@ LP_CUT_SHARE = 0.25
 # LP's open hubs and the start's as candidate hubs, for a better start (its solutions are valid for the full model).
 RESTRICTED_HUBS_VARS = 10000
 RESTRICTED_HUBS_SHARE = 0.25
-# Above this many x only restricted-hub solves follow the LP rounds (repeated, widening the candidates).
+# Above this many x only restricted-hub solves follow the LP rounds (repeated, widening the candidates). Memory
+# decides the line: PC4 JZ01 (48,636 x) restricted-only 16.4 % gap at 1.0 GB, with branch-and-bound 11.9 % at
+# 1.35 GB; a national PC4 run holds two such regions (and JZ02) at once under the 2 GB target.
 RESTRICTED_ONLY_VARS = 40000
 # Share of the time limit for the travel-only start on large models with disruption (the model without the
 # disruption columns often solves in seconds: JZ13 hybrid 1.6 s; its optimum polished was optimal for JZ24).
