@@ -95,6 +95,11 @@ class Districting:
     optimum of this model with :math:`w_d = 0`). With objective :math:`S` of the start and LP bound :math:`z`,
     a binary column at 0 in the LP optimum with reduced cost :math:`> S - z` is fixed to 0 (every solution using
     it costs more than the start); the bound of the restricted model is then reported as :math:`\min(\cdot, S)`.
+    PC4-size models (more than 10,000 :math:`x`) first solve the model with only the LP's open hubs and the
+    start's as candidate hubs (:attr:`Instance.hubs`), time-boxed; its solutions are valid here, so it only improves
+    the start. Above 40,000 :math:`x` such restricted solves (with widening candidates) replace branch-and-bound
+    on the full model, for memory: the result is then never reported optimal, and its bound is the LP bound.
+    A reported bound is never below :meth:`Instance.floor_bound` (every unit at its cheapest hub).
     """
 
     def __init__(self, instance: Instance):

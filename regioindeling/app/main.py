@@ -574,7 +574,9 @@ def page_edit(ds, specs) -> None:
                                f"Locked {unit} to {pins[unit]} (see Scenario → Locks)")
         except Exception as exc:
             _show_error(exc)
-    if b3.button("Re-optimise the rest", key="edit_reopt", disabled=st.session_state.get("job") is not None):
+    if b3.button("Re-optimise the rest", key="edit_reopt", disabled=st.session_state.get("job") is not None,
+                 help="Solve again with the locks kept (hand moves become pins), starting from the indeling shown: "
+                      "it is repaired against the locks and used where it is valid, so the solve starts close."):
         try:
             pins = json.loads(st.session_state.get("sc.locks.pin") or "{}")
             pins.update(st.session_state.get("edit_moves", {}))
