@@ -2,8 +2,8 @@
 
 Run from the project root:  python bench/bench_solve.py [gemeente] [hybrid] [pc4] [pc4-sample | pc4-jz=JZ43,JZ38]
 [resolve] [resolve-pc4[=JZxx]] [target] [target-hybrid]
-Prints wall time (model build included), status counts, objective, gap and peak memory (RSS of this process
-and its worker processes). Figures go to bench/RESULTS.md with the machine's load (`uptime`).
+Prints wall time (model build included), status counts, objective, gap and peak memory (summed PSS of this
+process and its worker processes, bench/memory.py). Figures go to bench/RESULTS.md with the machine's load (`uptime`).
 """
 
 from __future__ import annotations
@@ -21,12 +21,12 @@ from regioindeling.solve import solve  # noqa: E402
 from bench.memory import TreeMemory  # noqa: E402
 
 
-# Sums the RSS of this process and its solver workers (forkserver children, which getrusage does not see).
+# Sums the PSS of this process and its solver workers (forkserver children, which getrusage does not see).
 MEM = TreeMemory()
 
 
 def _peak_mb() -> float:
-    """Largest summed RSS of this process tree so far in the run."""
+    """Largest summed PSS of this process tree so far in the run."""
     return MEM.peak_mb
 
 

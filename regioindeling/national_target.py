@@ -133,7 +133,9 @@ def _range_task(curve: Curve, a: int, b: int):
     """The jeugdregio's model restricted to a..b SWVs (exactly a when a == b)."""
     inst = curve.task.model.instance
     inst = inst.with_settings(target_swvs=a) if a == b else inst.with_settings(min_swvs=a, max_swvs=b)
-    return replace(curve.task, model=Districting(inst), warm=None)
+    # no PC4 hybrid-level start: its count is the free one, usually outside a..b, and re-solving it per range
+    # would repeat the same coarse solve (up to 10 % of the time limit) for every range of the jeugdregio
+    return replace(curve.task, model=Districting(inst), warm=None, coarse=None, coarse_of=None)
 
 
 @dataclass

@@ -64,7 +64,7 @@ class Districting:
           \sum_j z_{Pj} \le 1,\ 0 \le u, w \le 1 \\
         & \text{facility distance: } x_{ij} \le \sum_{k \in N_t(i)} x_{kj} \text{ (units with a t-site in reach)} \\
         & \text{locks: } x_{aj} = x_{bj} \text{ (together, same pin, keep current whole)},\
-          x_{aj} + x_{bj} \le 1 \text{ (apart, different pins)} \\
+          x_{aj} + x_{bj} \le x_{jj} \text{ (apart, different pins)} \\
         & \text{target: } \sum_j x_{jj} = k \quad\text{or a range } a \le \sum_j x_{jj} \le b
     
     On small models (at most 2,000 :math:`x`) and PC4-size ones (above 10,000) the compact form replaces

@@ -12,7 +12,7 @@ from typing import Sequence
 
 import numpy as np
 
-from solvers.instance import Instance, components
+from solvers.instance import Instance, components, lock_roots
 
 
 def _repair_hubs(inst: Instance, hub_of: list[int]) -> list[int]:
@@ -108,8 +108,6 @@ def repair_locks(inst: Instance, hub_of: Sequence[int]) -> list[int] | None:
     """Make an assignment obey the locks, for a start that predates them (a re-solve after a lock change): every
     lock group joins the SWV holding most of its pupils; of a pair that must be apart, the cheaper of the two lock
     groups to move goes to a neighbouring SWV; then contiguity is repaired. None if no valid indeling results."""
-    from solvers.instance import lock_roots
-
     out = list(hub_of)
     roots = lock_roots(inst)
     groups: dict[int, list[int]] = {}

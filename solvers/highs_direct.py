@@ -23,6 +23,8 @@ INF = float("inf")
 # 19 s -> 16 s; JZ13 (8,100 x) 4.7 s -> 7 s. Measured, not derived: PC4 JZ22 (2,209 x, re-solve after a lock) went
 # 12 s -> 25 s with them, hence the window (load 1-2). Between 2,000 and 4,000 x they stay off.
 NEIGHBOUR_CUTS_VARS = (4000, 10000)
+
+
 class Rows:
     """Rows in compressed row form: lower <= sum(val * col) <= upper."""
 

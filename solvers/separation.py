@@ -90,7 +90,7 @@ def fractional(inst: Instance, xval: dict[tuple[int, int], float], tol: float = 
             if flow >= xval[i, j] - tol:
                 continue
             # C: vertices on the boundary of i's side; every unit of that side with x[., j] > tol shares it
-            cut = tuple(sorted({k for u in side for k in nb[u] if k in region and k not in side}))
+            cut = _boundary(nb, region, side)
             for u in sorted(side):
                 if u != j and xval.get((u, j), 0.0) > tol + sum(cap[k] for k in cut) and u not in done:
                     out.append((u, j, cut))
@@ -125,11 +125,16 @@ def facility_paths(inst: Instance, xval: dict[tuple[int, int], float], tol: floa
             flow, side = _min_vertex_cut(nb, region, cap, j, sinks, xval[j, j] - tol, cut_targets=True)
             if flow >= xval[j, j] - tol:
                 continue
-            cut = tuple(sorted({k for u in side for k in nb[u] if k in region and k not in side}))
+            cut = _boundary(nb, region, side)
             if cut not in seen:  # sbo and pro sites often share a unit: one row for both
                 seen.add(cut)
                 out.append((j, j, cut))
     return out
+
+
+def _boundary(nb, region, side: set[int]) -> tuple[int, ...]:
+    """The units of ``region`` next to ``side`` but outside it: the minimum vertex cut of a max-flow's source side."""
+    return tuple(sorted({k for u in side for k in nb[u] if k in region and k not in side}))
 
 
 def _min_vertex_cut(nb, region, cap: dict[int, float], s: int, targets: set[int], limit: float,

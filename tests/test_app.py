@@ -265,16 +265,21 @@ def test_downloads_and_upload_round_trip(at):
     assert len(at.session_state["result"]["proposal"].swv_ids()) == n_swvs
 
 
+def _sweep(at, param: str, values: str) -> list[dict]:
+    """Run a trade-off sweep over ``param`` from the Trade-off tab; the finished points."""
+    _open(at, "Trade-off")
+    at.selectbox(key="sweep_param").set_value(param).run()
+    at.text_input(key=f"sweep_values_{param}").set_value(values).run()
+    at.button(key="sweep_run").click().run()
+    _wait_for_job(at, "sweep")
+    return at.session_state["sweep_done"]
+
+
 def test_trade_off_sweep_and_open_a_point(at):
     pytest.importorskip("regioindeling.solve")
     _open(at, "Scenario")
     at.multiselect(key="sc.jeugdregios").set_value([SMALL_JZ]).run()
-    _open(at, "Trade-off")
-    at.selectbox(key="sweep_param").set_value("travel.max_km").run()
-    at.text_input(key="sweep_values_travel.max_km").set_value("30, 45").run()
-    at.button(key="sweep_run").click().run()
-    _wait_for_job(at, "sweep")
-    points = at.session_state["sweep_done"]
+    points = _sweep(at, "travel.max_km", "30, 45")
     assert [p["value"] for p in points] == [30.0, 45.0]
     at.selectbox(key="sweep_pick").set_value(45.0)
     at.button(key="sweep_open").click().run()
@@ -548,11 +553,6 @@ def test_national_swv_target_from_the_form(at):
 def test_trade_off_sweep_over_the_national_swv_target(at):
     pytest.importorskip("regioindeling.solve")
     _national_target_form(at)
-    _open(at, "Trade-off")
-    at.selectbox(key="sweep_param").set_value("objective.target_swvs_national").run()
-    at.text_input(key="sweep_values_objective.target_swvs_national").set_value("86, 88").run()
-    at.button(key="sweep_run").click().run()
-    _wait_for_job(at, "sweep")
-    points = at.session_state["sweep_done"]
+    points = _sweep(at, "objective.target_swvs_national", "86, 88")
     assert [(p["value"], p["n_swvs"]) for p in points] == [(86, 86), (88, 88)]
     assert all(p["scenario"].objective.target_swvs_national == p["value"] for p in points)

@@ -17,7 +17,7 @@ from regioindeling.scenario import scenario_from_dict
 from regioindeling.solve import Runner, Task, solve
 from solvers.allocation import allocate, count_bounds
 from solvers.instance import INF
-from tests.test_solvers import partitions, random_instance
+from tests.test_solvers import random_instance, valid_indelingen
 
 
 # ---------------------------------------------------------------------------------------------- the DP
@@ -55,24 +55,9 @@ def test_allocate_prefers_sure_counts_on_ties():
 
 def curve_by_brute_force(inst) -> dict[int, float]:
     """count -> best objective over every valid partition with that many blocks (hub: cheapest valid member)."""
-    s = inst.settings
     out: dict[int, float] = {}
-    for part in partitions(list(range(inst.n))):
-        hub_of = [0] * inst.n
-        ok = True
-        for block in part:
-            hubs = [j for j in block if all(inst.reach[i, j] for i in block)]
-            if not hubs:
-                ok = False
-                break
-            j = min(hubs, key=lambda h: (sum(s.travel_weight * inst.cost[i, h] + s.tiebreak_per_km
-                                               * inst.reach_km[i, h] for i in block), h))
-            for i in block:
-                hub_of[i] = j
-        if not ok or inst.violations(hub_of):
-            continue
-        v = inst.objective_of(hub_of)["objective"]
-        out[len(part)] = min(v, out.get(len(part), INF))
+    for count, v in valid_indelingen(inst):
+        out[count] = min(v, out.get(count, INF))
     return out
 
 

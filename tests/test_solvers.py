@@ -27,10 +27,9 @@ def partitions(items: list[int]):
         yield [[first]] + part
 
 
-def brute_force(inst: Instance) -> float | None:
-    """Optimal objective over all partitions (None if none is valid)."""
+def valid_indelingen(inst: Instance):
+    """(number of SWVs, objective) of every valid partition, each block at its cheapest valid hub."""
     s = inst.settings
-    best = None
     for part in partitions(list(range(inst.n))):
         hub_of = [0] * inst.n
         ok = True
@@ -44,12 +43,13 @@ def brute_force(inst: Instance) -> float | None:
             j = min(hubs, key=lambda h: (price[h], h))
             for i in block:
                 hub_of[i] = j
-        if not ok or inst.violations(hub_of):
-            continue
-        val = inst.objective_of(hub_of)["objective"]
-        if best is None or val < best:
-            best = val
-    return best
+        if ok and not inst.violations(hub_of):
+            yield len(part), inst.objective_of(hub_of)["objective"]
+
+
+def brute_force(inst: Instance) -> float | None:
+    """Optimal objective over all partitions (None if none is valid)."""
+    return min((val for _k, val in valid_indelingen(inst)), default=None)
 
 
 def random_instance(seed: int, n: int | None = None, **overrides) -> Districting:

@@ -25,7 +25,7 @@ MAP_HEIGHT = 620
 SWEEP_PARAMS = {
     "travel.max_km": ("Max travel distance (km)", "25, 30, 35, 45"),
     "size.max_pupils": ("Max pupils per SWV", "30000, 45000, 60000"),
-    # Around the default scenario's own count (123 SWVs at hybrid level; 64-131 are possible at all)
+    # Around the default scenario's own count (129 SWVs at hybrid level; 64-131 are possible at all)
     "objective.target_swvs_national": ("SWV count target (national)", "100, 110, 120"),
 }
 # session_state keys: "result" (current proposal + evaluation), "job" (running solve), "sweep" (running sweep),
