@@ -190,7 +190,9 @@ def disruption_terms(prob, inst: Instance, v: ModelVars):
 
 
 def _aggregated_disruption(prob, inst: Instance, v: ModelVars, units_of, total):
-    """The compact variant for small models: m[P, j] <= pupils of P in j's SWV, m[P, j] <= Q_P z[P, j]."""
+    """The compact variant: m[P, j] <= pupils of P in j's SWV, m[P, j] <= Q_Pj z[P, j] (Q_Pj: P's pupils in units
+    j can serve). Its LP counts almost no disruption; the HiGHS path tightens it by cuts
+    (:func:`solvers.highs_direct.kept_cuts`)."""
     kept = []
     for kp, key in enumerate(sorted(units_of)):
         zs = []
@@ -202,7 +204,7 @@ def _aggregated_disruption(prob, inst: Instance, v: ModelVars, units_of, total):
             m = prob.add_variable(f"m_{kp}_{j}", 0, None)
             v.z[key, j], v.agg[key, j] = z, m
             prob += m <= pulp.lpSum(p * v.x[i, j] for i, p in terms), f"keep_{kp}_{j}"
-            prob += m <= total[key] * z, f"succ_{kp}_{j}"
+            prob += m <= sum(p for _i, p in terms) * z, f"succ_{kp}_{j}"
             prob += z <= v.x[j, j], f"zhub_{kp}_{j}"
             zs.append(z)
             kept.append(m)

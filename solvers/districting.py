@@ -41,7 +41,8 @@ class Districting:
     Sets: units :math:`V` (index i, j), adjacency :math:`E`, required facility types :math:`T`, current
     po/vo SWVs :math:`P` (disruption). Data: pupils :math:`p_i`; :math:`d_{ij}` max km from i's PC4 centres to
     hub j; :math:`c_{ij}` pupil-weighted km of i to j; :math:`f_{it} = 1` if unit i has a site of type t;
-    :math:`q_{iP}` pupils of unit i in current SWV P, :math:`Q_P = \sum_i q_{iP}`.
+    :math:`q_{iP}` pupils of unit i in current SWV P, :math:`Q_P = \sum_i q_{iP}`
+    (:math:`Q_{Pj}`: the same over the units hub j may serve).
 
     Variables: :math:`x_{ij} \in \{0,1\}` unit i in the SWV whose hub is j; :math:`x_{jj}` = j is a hub
     (Hess). :math:`x_{ij}` exists only if :math:`d_{ij} \le` max_km, :math:`d_{jj} \le` max_km and (with
@@ -68,8 +69,13 @@ class Districting:
         & \text{target: } \sum_j x_{jj} = k \quad\text{or a range } a \le \sum_j x_{jj} \le b
     
     On small models (at most 2,000 :math:`x`) and PC4-size ones (above 10,000) the compact form replaces
-    :math:`u, w`: :math:`m_{Pj} \le \sum_i q_{iP} x_{ij},\ m_{Pj} \le Q_P z_{Pj}`, kept pupils
-    :math:`\sum_{Pj} m_{Pj}` (same optimum, weaker LP, far fewer rows; see ``constraints.aggregated_disruption``).
+    :math:`u, w`: :math:`m_{Pj} \le \sum_i q_{iP} x_{ij},\ m_{Pj} \le Q_{Pj} z_{Pj}`, kept pupils
+    :math:`\sum_{Pj} m_{Pj}` (same optimum, far fewer rows; see ``constraints.aggregated_disruption``). Its LP
+    alone counts almost no disruption (a fractional successor keeps every pupil), so with HiGHS the LP rounds also
+    add the violated *kept-pupil rows* :math:`m_{Pj} \le \sum_{i \in S} q_{iP} x_{ij} + (\sum_{i \notin S}
+    q_{iP}) z_{Pj}` (every subset S of P's units: the projection of :math:`w`; :func:`highs_direct.kept_cuts`),
+    which make it as tight as the disaggregated LP without its columns (PC4 JZ07: best indeling 555.7k -> 526.1k,
+    gap 6.4 % -> 2.1 % in 120 s).
 
     With i in j's SWV, :math:`u_{iP} \le z_{Pj}`, so :math:`Q_P - \sum_i q_{iP} u_{iP}` is at least (and at the
     optimum exactly) the number of P's pupils outside the new SWV keeping most of P: the disruption term counts
@@ -429,10 +435,13 @@ class _HighsRounds:
                 val = self._lp_val[self.cols]
                 xval = {self.pairs[k]: float(val[k]) for k in np.flatnonzero(val > 1e-6)}
                 cuts = separation.fractional(self.inst, xval) + separation.facility_paths(self.inst, xval)
+                kept = highs_direct.kept_cuts(self.mod, self._lp_val)
                 self.lp_rounds += 1
-                if not cuts:
+                if not cuts and not kept:
                     break
                 self.lp_rows += self.add(cuts)
+                highs_direct.add_rows(h, kept)
+                self.lp_rows += len(kept)
         finally:
             h.setOptionValue("solve_relaxation", False)
         return bound

@@ -67,6 +67,8 @@ class Model:
     m: dict[tuple[str, int], int] = field(default_factory=dict)
     w: dict[tuple[str, int, int], int] = field(default_factory=dict)
     agg: dict[tuple[str, int], int] = field(default_factory=dict)
+    # compact disruption form: (P, j) -> [(column of x[i, j], pupils of P in unit i)] for the kept-pupil cuts
+    agg_terms: dict[tuple[str, int], list[tuple[int, float]]] = field(default_factory=dict)
     offset: float = 0.0
     rows: Rows = field(default_factory=Rows)
 
@@ -180,9 +182,10 @@ def _disruption(inst: Instance, mod: Model, weight: float) -> None:
                 z = mod.col(0.0, 1.0, True)
                 m = mod.col(0.0, INF, False)
                 mod.z[key, j], mod.agg[key, j] = z, m
+                mod.agg_terms[key, j] = [(x[i, j], float(p)) for i, p in terms]
                 mod.cost[m] -= weight
                 r.add([m] + [x[i, j] for i, _p in terms], [1.0] + [-float(p) for _i, p in terms], upper=0.0)
-                r.add([m, z], [1.0, -float(total[key])], upper=0.0)
+                r.add([m, z], [1.0, -float(sum(p for _i, p in terms))], upper=0.0)
                 r.add([z, x[j, j]], [1.0, -1.0], upper=0.0)
                 zs.append(z)
             if zs:
@@ -209,6 +212,38 @@ def _disruption(inst: Instance, mod: Model, weight: float) -> None:
                 mod.w[key, i, j] = w
             r.add([u] + ws, [1.0] + [-1.0] * len(ws), upper=0.0)
 
+
+
+def kept_cuts(mod: Model, value: np.ndarray, tol: float = 1e-6) -> list[tuple[list[int], list[float], float, float]]:
+    r"""Violated kept-pupil rows of the compact disruption form at the LP point ``value``.
+
+    The compact rows :math:`m_{Pj} \le \sum_i q_{iP} x_{ij}` and :math:`m_{Pj} \le Q_{Pj} z_{Pj}` let a
+    fractional successor keep every pupil: with :math:`z_{Pj}` = j's share of P the LP counts no disruption at all,
+    even for an integral :math:`x` (PC4 JZ07: an integral LP optimum with 33,603 disrupted pupils, counted as 0).
+    The disaggregated form (:math:`w_{iPj} \le x_{ij}, w_{iPj} \le z_{Pj}`) projected onto :math:`m` gives, for
+    every subset S of P's units,
+    :math:`m_{Pj} \le \sum_{i \in S} q_{iP} x_{ij} + \big(\sum_{i \notin S} q_{iP}\big) z_{Pj}`
+    (valid: with :math:`z_{Pj} = 1` the right side is at least the pupils of P in j's SWV, with 0 it is
+    :math:`\ge 0 = m_{Pj}`). The most violated S holds the units with :math:`x_{ij} \le z_{Pj}`; rows are added
+    only where violated, so the LP is as tight as the disaggregated form's without its (unit, P, hub) columns."""
+    rows = []
+    for key_j, terms in mod.agg_terms.items():
+        m, z = mod.agg[key_j], mod.z[key_j]
+        mv, zv = float(value[m]), float(value[z])
+        if mv <= tol:
+            continue
+        cols, vals, rhs, rest = [m], [1.0], 0.0, 0.0
+        for c, q in terms:
+            xv = float(value[c])
+            if xv <= zv:
+                cols.append(c)
+                vals.append(-q)
+                rhs += q * xv
+            else:
+                rest += q
+        if mv > rhs + rest * zv + tol * max(1.0, mv) and len(cols) > 1 and rest > 0:
+            rows.append((cols + [z], vals + [-rest], -INF, 0.0))
+    return rows
 
 
 def to_highs(mod: Model, threads: int, seed: int):

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from solvers import Districting, Settings, highs_direct, separation
-from solvers.instance import components
+from solvers.instance import INF, components
 from tests.test_solvers import assert_matches_brute_force, brute_force, random_instance
 
 
@@ -193,3 +193,88 @@ def test_candidate_hubs_restrict_the_model():
     small = replace(inst, hubs=frozenset({0, 3}))
     assert set(small.hub_region) <= {0, 3}
     assert all(small.hub_region[j] <= inst.hub_region[j] for j in small.hub_region)
+
+
+def _fixed_lp(inst, hub_of, cuts: bool) -> float:
+    """The LP relaxation's optimum with x fixed to ``hub_of`` (kept-pupil cut rounds if ``cuts``)."""
+    import highspy
+
+    mod = highs_direct.build(inst)
+    h = highs_direct.to_highs(mod, 1, 0)
+    for (i, j), c in mod.x.items():
+        v = 1.0 if hub_of[i] == j else 0.0
+        h.changeColBounds(c, v, v)
+    h.setOptionValue("solve_relaxation", True)
+    for _round in range(50):
+        h.run()
+        assert h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+        rows = highs_direct.kept_cuts(mod, np.asarray(h.getSolution().col_value)) if cuts else []
+        if not rows:
+            return h.getInfo().objective_function_value
+        highs_direct.add_rows(h, rows)
+    raise AssertionError("kept-pupil cuts did not converge")
+
+
+def _valid_assignments(inst, seed: int, tries: int = 200):
+    """Some valid indelingen: random hub sets, every unit to its cheapest reachable open hub."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for _ in range(tries):
+        hubs = [j for j in range(inst.n) if rng.random() < rng.choice([0.2, 0.4, 0.6])]
+        hub_of = []
+        for i in range(inst.n):
+            opts = [j for j in hubs if inst.reach[i, j]]
+            if not opts:
+                break
+            hub_of.append(min(opts, key=lambda j: inst.cost[i, j]))
+        if len(hub_of) == inst.n and not inst.violations(hub_of) and hub_of not in out:
+            out.append(hub_of)
+    return out
+
+
+@pytest.mark.parametrize("seed", range(90, 98))
+def test_kept_cuts_make_the_lp_count_the_disruption_of_an_indeling(seed):
+    """With x fixed to a valid indeling, the compact disruption LP counts (almost) no disruption; with the
+    kept-pupil cuts it equals the evaluator-side objective exactly."""
+    inst = random_instance(seed, n=7, disruption_weight=3.0, max_km=INF, min_pupils=0.0,
+                           max_pupils=INF).instance
+    found = _valid_assignments(inst, seed)
+    assert found
+    for hub_of in found:
+        true = inst.objective_of(hub_of)["objective"]
+        assert math.isclose(_fixed_lp(inst, hub_of, cuts=True), true, rel_tol=1e-7, abs_tol=1e-6)
+        assert _fixed_lp(inst, hub_of, cuts=False) <= true + 1e-6
+
+
+def test_without_kept_cuts_a_split_swv_counts_as_kept():
+    """Three units of one current SWV P, split {0, 1} | {2}: 100 pupils disrupted. The compact LP spreads P's
+    successor 2/3 : 1/3 and keeps all 300; the cuts restore the 100."""
+    km = np.array([[0, 1, 2], [1, 0, 1], [2, 1, 0]], dtype=float)
+    d = Districting.from_cost_matrix(km, pupils=np.full(3, 100.0), edges=[(0, 1), (1, 2)],
+                                     current=[{"po:P": 100.0}] * 3,
+                                     settings=Settings(required=(), travel_weight=1.0, disruption_weight=1.0,
+                                                       tiebreak_per_km=0.0, threads=1))
+    inst = d.instance
+    hub_of = [0, 0, 2]
+    assert inst.objective_of(hub_of)["disrupted_pupils"] == 100
+    true = inst.objective_of(hub_of)["objective"]
+    assert math.isclose(_fixed_lp(inst, hub_of, cuts=False), true - 100)
+    assert math.isclose(_fixed_lp(inst, hub_of, cuts=True), true)
+
+
+@pytest.mark.parametrize("seed", range(100, 106))
+def test_kept_cuts_hold_for_every_indeling(seed):
+    """Cuts separated at random LP points never cut off a valid indeling (its best column values)."""
+    inst = random_instance(seed, n=7, disruption_weight=3.0, max_km=INF, min_pupils=0.0,
+                           max_pupils=INF).instance
+    mod = highs_direct.build(inst)
+    rng = np.random.default_rng(seed)
+    rows = []
+    for _ in range(20):
+        rows += highs_direct.kept_cuts(mod, rng.random(mod.n_cols) * np.where(
+            np.isin(np.arange(mod.n_cols), list(mod.agg.values())), 400.0, 1.0))
+    assert rows
+    for hub_of in _valid_assignments(inst, seed):
+        val = highs_direct.start_values(inst, mod, hub_of)
+        for cols, vals, lo, hi in rows:
+            assert lo - 1e-6 <= float(np.dot(val[cols], vals)) <= hi + 1e-6
