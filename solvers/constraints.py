@@ -17,10 +17,11 @@ from solvers.instance import Instance
 # 3.3 % gap after 60 s); there contiguity is left to the separator rounds alone.
 NEIGHBOUR_CUTS_MAX_VARS = 2000
 
-# Disruption: the compact (aggregated) linearisation is faster on small models (gemeente level: JZ39 0.3 s vs
-# 2.5 s), the disaggregated one on large ones (JZ13 hybrid without contiguity: 9 s vs 31 s). On PC4-level models
-# the disaggregated one costs 2 rows per (current SWV, unit, hub): PC4 JZ38 (14,090 pairs) 1.1 GB vs 0.64 GB
-# and no better gap after 120 s (15.6 % vs 14.0 %), JZ02 (142,742 pairs) 2.3 GB; there the compact one is used.
+# Disruption in the PuLP model (CBC; the HiGHS model always uses the compact form and tightens its LP by cuts,
+# solvers.highs_direct.kept_cuts): the compact (aggregated) linearisation is faster on small models (gemeente
+# level: JZ39 0.3 s vs 2.5 s), the disaggregated one on large ones (JZ13 hybrid without contiguity: 9 s vs 31 s).
+# On PC4-level models the disaggregated one costs 2 rows per (current SWV, unit, hub): PC4 JZ38 (14,090 pairs)
+# 1.1 GB vs 0.64 GB, JZ02 (142,742 pairs) 2.3 GB; there the compact one is used.
 AGGREGATED_DISRUPTION_MAX_VARS = 2000
 DISAGGREGATED_DISRUPTION_MAX_VARS = 10000
 

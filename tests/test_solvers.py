@@ -110,23 +110,24 @@ def test_matches_brute_force(seed):
     assert res.gap == pytest.approx(0.0, abs=1e-5)
 
 
+@pytest.mark.parametrize("backend", ["highs", "cbc"])
 @pytest.mark.parametrize("seed", range(40, 52))
-def test_large_model_variants_match_brute_force(seed, monkeypatch):
-    """The variants used on large models (disaggregated disruption, no neighbour cuts up front) are exact too."""
+def test_large_model_variants_match_brute_force(seed, backend, monkeypatch):
+    """The variants used on large models (no neighbour cuts up front; with CBC the disaggregated disruption form)
+    are exact too."""
     from solvers import constraints
 
     monkeypatch.setattr(constraints, "AGGREGATED_DISRUPTION_MAX_VARS", 0)
     monkeypatch.setattr(constraints, "NEIGHBOUR_CUTS_MAX_VARS", 0)
-    d = random_instance(seed, disruption_weight=3.0)
+    d = random_instance(seed, disruption_weight=3.0, backend=backend)
     assert_matches_brute_force(d)
 
 
 @pytest.mark.parametrize("seed", range(52, 58))
-def test_neighbour_cuts_with_disaggregated_disruption_match_brute_force(seed, monkeypatch):
-    """The HiGHS variant of the big-city hybrid models (neighbour separators up front, disaggregated disruption)."""
+def test_neighbour_cuts_up_front_match_brute_force(seed, monkeypatch):
+    """The HiGHS variant of the big-city hybrid models (neighbour separators up front)."""
     from solvers import constraints, highs_direct
 
-    monkeypatch.setattr(constraints, "AGGREGATED_DISRUPTION_MAX_VARS", 0)
     monkeypatch.setattr(constraints, "NEIGHBOUR_CUTS_MAX_VARS", 0)
     monkeypatch.setattr(highs_direct, "NEIGHBOUR_CUTS_VARS", (1, 10000))
     d = random_instance(seed, disruption_weight=3.0)
