@@ -70,8 +70,9 @@ class Districting:
     
     With HiGHS at every size, and with CBC on small models (at most 2,000 :math:`x`) and PC4-size ones (above
     10,000), the compact form replaces :math:`u, w`:
-    :math:`m_{Pj} \le \sum_i q_{iP} x_{ij},\ m_{Pj} \le Q_{Pj} z_{Pj}`, kept pupils :math:`\sum_{Pj} m_{Pj}` (same optimum, far fewer rows; see ``constraints.aggregated_disruption``). Its LP
-    alone counts almost no disruption (a fractional successor keeps every pupil), so the HiGHS LP rounds also
+    :math:`m_{Pj} \le \sum_i q_{iP} x_{ij},\ m_{Pj} \le Q_{Pj} z_{Pj}`, kept pupils :math:`\sum_{Pj} m_{Pj}`
+    (same optimum, far fewer rows; see ``constraints.aggregated_disruption``). Its LP alone counts almost no
+    disruption (a fractional successor keeps every pupil), so the HiGHS LP rounds also
     add the violated *kept-pupil rows* :math:`m_{Pj} \le \sum_{i \in S} q_{iP} x_{ij} + (\sum_{i \notin S}
     q_{iP}) z_{Pj}` (every subset S of P's units: the projection of :math:`w`; :func:`highs_direct.kept_cuts`),
     which make it as tight as the disaggregated LP without its columns (PC4 JZ07: best indeling 555.7k -> 526.1k,
@@ -183,7 +184,7 @@ class Districting:
             left = s.time_limit_s - (time.perf_counter() - t0)
             start = _better(inst, start, rounds.lp_rounding(min(2.0, max(0.0, left / 10))))
             n_pairs = _n_pairs(inst)
-            if inst.hubs is None and n_pairs > RESTRICTED_HUBS_VARS:
+            if s.contiguity and inst.hubs is None and n_pairs > RESTRICTED_HUBS_VARS:
                 only = n_pairs > RESTRICTED_ONLY_VARS
                 share = 1.0 if only else RESTRICTED_HUBS_SHARE
                 start = _restricted_search(inst, rounds.lp_hubs(), start, t0 + s.time_limit_s * share, only)

@@ -186,6 +186,27 @@ def test_restricted_search_alone_is_valid_and_honest(seed, monkeypatch):
     assert res.bound <= want + 1e-6 <= res.objective + 2e-6
 
 
+@pytest.mark.parametrize("seed", range(110, 116))
+def test_without_contiguity_the_lp_rounds_run_for_disruption_and_branch_and_bound_stays(seed, monkeypatch):
+    """Without contiguity the LP rounds still run (kept-pupil rows), but the PC4-size restricted-hub steps do not:
+    branch-and-bound on the full model proves the optimum."""
+    import solvers.districting as dist
+
+    monkeypatch.setattr(dist, "RESTRICTED_HUBS_VARS", 0)
+    monkeypatch.setattr(dist, "RESTRICTED_ONLY_VARS", 0)
+    rounds = []
+    lp_cuts = dist._HighsRounds.lp_cuts
+
+    def counted(self, deadline):
+        rounds.append(deadline)
+        return lp_cuts(self, deadline)
+
+    monkeypatch.setattr(dist._HighsRounds, "lp_cuts", counted)
+    d = random_instance(seed, contiguity=False, disruption_weight=3.0, min_pupils=0.0, max_pupils=INF)
+    assert_matches_brute_force(d)
+    assert rounds
+
+
 def test_candidate_hubs_restrict_the_model():
     from dataclasses import replace
 
