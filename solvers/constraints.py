@@ -165,7 +165,7 @@ def disruption_terms(prob, inst: Instance, v: ModelVars):
     units_of, total = current_pupils(inst)
     v.disruption_total = float(sum(total.values()))
     if aggregated_disruption(len(v.x)):
-        return _aggregated_disruption(prob, inst, v, units_of, total)
+        return _aggregated_disruption(prob, inst, v, units_of)
     kept = []
     for kp, key in enumerate(sorted(units_of)):
         us = units_of[key]
@@ -190,7 +190,7 @@ def disruption_terms(prob, inst: Instance, v: ModelVars):
     return pulp.lpSum(kept)
 
 
-def _aggregated_disruption(prob, inst: Instance, v: ModelVars, units_of, total):
+def _aggregated_disruption(prob, inst: Instance, v: ModelVars, units_of):
     """The compact variant: m[P, j] <= pupils of P in j's SWV, m[P, j] <= Q_Pj z[P, j] (Q_Pj: P's pupils in units
     j can serve). Its LP counts almost no disruption; the HiGHS path tightens it by cuts
     (:func:`solvers.highs_direct.kept_cuts`)."""

@@ -167,8 +167,7 @@ class Districting:
             return DistrictingResult("infeasible", None, seconds=time.perf_counter() - t0,
                                      message="; ".join(problems))
         start = heuristic.warm_start(inst, list(warm_start) if warm_start is not None else None)
-        if s.backend == "highs" and s.disruption_weight and _n_pairs(inst) > \
-                constraints.AGGREGATED_DISRUPTION_MAX_VARS:
+        if s.backend == "highs" and s.disruption_weight and _n_pairs(inst) > TRAVEL_START_VARS:
             start = _better(inst, start, _travel_only_start(inst, s.time_limit_s * TRAVEL_START_SHARE, start))
         rounds = _HighsRounds(inst) if s.backend == "highs" else _PulpRounds(inst)
         best_bound = None
@@ -276,8 +275,10 @@ RESTRICTED_HUBS_SHARE = 0.25
 # 1.35 GB; a national PC4 run holds two such regions (and JZ02) at once under the 2 GB target.
 RESTRICTED_ONLY_VARS = 40000
 # Share of the time limit for the travel-only start on large models with disruption (the model without the
-# disruption columns often solves in seconds: JZ13 hybrid 1.6 s; its optimum polished was optimal for JZ24).
+# disruption columns often solves in seconds: JZ13 hybrid 1.6 s; its optimum polished was optimal for JZ24), and
+# the size (x) from which it runs (the line the disruption form used to switch at).
 TRAVEL_START_SHARE = 0.1
+TRAVEL_START_VARS = 2000
 # HiGHS presolve in the MIP rounds: after the LP rounds and reduced-cost fixing it mostly costs time (JZ24
 # hybrid, one round: 27 s with, 14 s without; load 3).
 MIP_PRESOLVE = "off"

@@ -138,9 +138,9 @@ def test_direct_model_lp_equals_pulp_lp(seed):
 @pytest.mark.parametrize("seed", range(60, 66))
 def test_reduced_cost_fixing_and_travel_start_keep_the_optimum(seed, monkeypatch):
     """Large-model path (travel-only start, LP cutting planes, reduced-cost fixing) on tiny instances."""
-    from solvers import constraints
+    import solvers.districting as dist
 
-    monkeypatch.setattr(constraints, "AGGREGATED_DISRUPTION_MAX_VARS", 0)
+    monkeypatch.setattr(dist, "TRAVEL_START_VARS", 0)
     d = random_instance(seed, disruption_weight=3.0, min_pupils=0.0)
     res = assert_matches_brute_force(d)
     if res.status == "optimal":

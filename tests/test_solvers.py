@@ -115,9 +115,11 @@ def test_matches_brute_force(seed):
 def test_large_model_variants_match_brute_force(seed, backend, monkeypatch):
     """The variants used on large models (no neighbour cuts up front; with CBC the disaggregated disruption form)
     are exact too."""
+    import solvers.districting as dist
     from solvers import constraints
 
     monkeypatch.setattr(constraints, "AGGREGATED_DISRUPTION_MAX_VARS", 0)
+    monkeypatch.setattr(dist, "TRAVEL_START_VARS", 0)
     monkeypatch.setattr(constraints, "NEIGHBOUR_CUTS_MAX_VARS", 0)
     d = random_instance(seed, disruption_weight=3.0, backend=backend)
     assert_matches_brute_force(d)
