@@ -27,8 +27,8 @@ def partitions(items: list[int]):
         yield [[first]] + part
 
 
-def valid_indelingen(inst: Instance):
-    """(number of SWVs, objective) of every valid partition, each block at its cheapest valid hub."""
+def valid_assignments(inst: Instance):
+    """Every valid partition as an assignment to hubs (each block at its cheapest valid hub)."""
     s = inst.settings
     for part in partitions(list(range(inst.n))):
         hub_of = [0] * inst.n
@@ -44,7 +44,13 @@ def valid_indelingen(inst: Instance):
             for i in block:
                 hub_of[i] = j
         if ok and not inst.violations(hub_of):
-            yield len(part), inst.objective_of(hub_of)["objective"]
+            yield hub_of
+
+
+def valid_indelingen(inst: Instance):
+    """(number of SWVs, objective) of every valid partition, each block at its cheapest valid hub."""
+    for hub_of in valid_assignments(inst):
+        yield len(set(hub_of)), inst.objective_of(hub_of)["objective"]
 
 
 def brute_force(inst: Instance) -> float | None:
