@@ -3,7 +3,7 @@
 Every session (a Playwright page in its own browser context, so its own Streamlit session) picks a different
 jeugdregio and a scenario name of its own, then all press "Run scenario" within a second. Measured: wall time
 from the first click until the last session shows its result, the server's peak resident memory (VmHWM) and the
-peak summed RSS of the server and its solver worker processes (bench/memory.py).
+peak summed PSS of the server and its solver worker processes (bench/memory.py).
 tests/test_concurrency.py runs the same flow and asserts that no session errs or sees another's result.
 
     /work/main/.venv/bin/python bench/bench_concurrency.py [--sessions 10]

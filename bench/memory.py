@@ -55,7 +55,7 @@ def tree_mb(root: int | None = None) -> dict[int, float]:
 
 
 class TreeMemory:
-    """Context manager: ``peak_mb`` is the largest summed RSS of the tree seen while it was open."""
+    """Context manager: ``peak_mb`` is the largest summed PSS of the tree seen while it was open."""
 
     def __init__(self, root: int | None = None, interval: float = 0.2):
         self.root = root
