@@ -282,3 +282,58 @@ def test_kept_cuts_hold_for_every_indeling(seed):
         val = highs_direct.start_values(inst, mod, hub_of)
         for cols, vals, lo, hi in rows:
             assert lo - 1e-6 <= float(np.dot(val[cols], vals)) <= hi + 1e-6
+
+
+def test_count_lps_give_valid_starts_and_leave_the_free_model():
+    from solvers.districting import _HighsRounds
+
+    found = 0
+    for seed in range(100, 124):
+        d = random_instance(seed, n=7, disruption_weight=3.0, min_pupils=0.0)
+        inst = d.instance
+        valid = list(valid_assignments(inst))
+        if not valid:
+            continue
+        start = max(valid, key=lambda h: inst.objective_of(h)["objective"])  # the worst start: room to improve
+        rounds = _HighsRounds(inst)
+        bound = rounds.lp_cuts(math.inf)
+        lp_val = rounds._lp_val.copy()
+        out = rounds.count_lps(start, 10.0)
+        assert rounds.lp_bound == bound and np.array_equal(rounds._lp_val, lp_val)  # the free LP's values stand
+        if out is not None:
+            found += 1
+            assert not inst.violations(out)
+            assert len(set(out)) in (len(set(start)), len(set(start)) + 1)
+        # the count rows are free again: the free LP and the MIP keep their optimum
+        assert rounds.lp_cuts(math.inf) >= bound - 1e-6 * max(1.0, abs(bound))
+        res_full = Districting(inst).solve()
+        run = rounds.run(30.0, 0.0, start)
+        hub_of = rounds.solution()
+        while cuts := separation.integral(inst, rounds.has_var, hub_of, all_hubs=True):
+            rounds.add(cuts)
+            run = rounds.run(30.0, 0.0, start)
+            hub_of = rounds.solution()
+        assert run.has_solution
+        assert math.isclose(inst.objective_of(hub_of)["objective"], res_full.objective, rel_tol=1e-4, abs_tol=1e-6)
+    assert found >= 5
+
+
+def test_an_lp_after_earlier_runs_gets_its_time():
+    """HiGHS holds an LP to time_limit on the model's cumulative run clock; lp_cuts must allow for it."""
+    import time
+
+    from solvers.districting import _HighsRounds
+
+    rounds = _HighsRounds(random_instance(3, n=7, disruption_weight=3.0).instance)
+    while rounds.h.getRunTime() < 0.5:
+        rounds.h.run()  # the MIP, many times: runtime accumulates
+    assert rounds.lp_cuts(time.perf_counter() + 0.3) is not None
+
+
+@pytest.mark.parametrize("seed", range(100, 110))
+def test_count_lps_keep_the_optimum(seed, monkeypatch):
+    import solvers.districting as dist
+
+    monkeypatch.setattr(dist, "RESTRICTED_HUBS_VARS", 0)
+    monkeypatch.setattr(dist, "COUNT_LP_GAP", -1.0)  # always
+    assert_matches_brute_force(random_instance(seed, disruption_weight=3.0))
