@@ -170,7 +170,8 @@ class Districting:
             return DistrictingResult("infeasible", None, seconds=time.perf_counter() - t0,
                                      message="; ".join(problems))
         start = heuristic.warm_start(inst, list(warm_start) if warm_start is not None else None)
-        if s.backend == "highs" and s.disruption_weight and _n_pairs(inst) > TRAVEL_START_VARS:
+        n_pairs = _n_pairs(inst)
+        if s.backend == "highs" and s.disruption_weight and n_pairs > TRAVEL_START_VARS:
             start = _better(inst, start, _travel_only_start(inst, s.time_limit_s * TRAVEL_START_SHARE, start))
         rounds = _HighsRounds(inst) if s.backend == "highs" else _PulpRounds(inst)
         best_bound = None
@@ -185,7 +186,6 @@ class Districting:
                 best_bound = lp_bound
             left = s.time_limit_s - (time.perf_counter() - t0)
             start = _better(inst, start, rounds.lp_rounding(min(2.0, max(0.0, left / 10))))
-            n_pairs = _n_pairs(inst)
             if s.contiguity and inst.hubs is None and n_pairs > RESTRICTED_HUBS_VARS:
                 only = n_pairs > RESTRICTED_ONLY_VARS
                 share = 1.0 if only else RESTRICTED_HUBS_SHARE
@@ -196,7 +196,7 @@ class Districting:
                     rounds = None
         if rounds is not None and start is not None:
             rounds.fix_by_reduced_cost(start)
-            if (isinstance(rounds, _HighsRounds) and inst.hubs is None and _n_pairs(inst) > RESTRICTED_HUBS_VARS
+            if (isinstance(rounds, _HighsRounds) and inst.hubs is None and n_pairs > RESTRICTED_HUBS_VARS
                     and rounds.lp_bound is not None):
                 obj = inst.objective_of(start)["objective"]
                 if obj - rounds.lp_bound > COUNT_LP_GAP * abs(obj):
@@ -504,7 +504,7 @@ class _HighsRounds:
         if self._lp_val is None or start is None:
             return None
         s = self.inst.settings
-        hubs = [self.mod.x[j, j] for j in sorted(self.mod.members)]
+        hubs = self.mod.hub_cols
         free_val, free_dual, free_bound = self._lp_val, self._lp_dual, self.lp_bound
         k0 = len(set(start))
         counts = [k0] + ([k0 + 1] if float(free_val[hubs].sum()) >= k0 + 0.5 else [])

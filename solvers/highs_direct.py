@@ -82,6 +82,11 @@ class Model:
     def n_cols(self) -> int:
         return len(self.lower)
 
+    @property
+    def hub_cols(self) -> list[int]:
+        """The columns x[j, j] (j is a hub), in hub order: the number of SWVs is their sum."""
+        return [self.x[j, j] for j in self.members]
+
 
 def build(inst: Instance) -> Model:
     """The model of :func:`solvers.constraints.build` (all families, full objective) as arrays."""
@@ -146,7 +151,7 @@ def build(inst: Instance) -> Model:
         for _p, (_what, a, b) in enumerate(inst.locks.separated()):
             for j in sorted(set(hubs_of[a]) & set(hubs_of[b])):
                 r.add([x[a, j], x[b, j], x[j, j]], [1.0, 1.0, -1.0], upper=0.0)  # as constraints.add_locks
-    hubs = [x[j, j] for j in members]
+    hubs = mod.hub_cols
     if s.target_swvs is not None:
         k = float(int(s.target_swvs))
         r.add(hubs, [1.0] * len(hubs), k, k)
