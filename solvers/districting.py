@@ -49,8 +49,8 @@ class Districting:
     (Hess). :math:`x_{ij}` exists only if :math:`d_{ij} \le` max_km, :math:`d_{jj} \le` max_km and (with
     contiguity) i is connected to j through units within max_km of j — the travel limit is variable fixing.
     Disruption: :math:`z_{Pj} \in \{0,1\}` (j's SWV is P's main successor), :math:`u_{iP} \in [0,1]` (unit i's
-    P-pupils stay with that successor), :math:`w_{iPj}` (= :math:`\min(x_{ij}, z_{Pj})`). :math:`\epsilon` = 0.01 per km is a tie-break so pupil-less units join
-    their nearest hub.
+    P-pupils stay with that successor), :math:`w_{iPj}` (= :math:`\min(x_{ij}, z_{Pj})`). :math:`\epsilon` = 0.01
+    per km is a tie-break so pupil-less units join their nearest hub.
 
     .. math::
         \min\ & w_t \sum_{ij} c_{ij} x_{ij} + w_d \big(\sum_P Q_P - \sum_{iP} q_{iP} u_{iP}\big) + w_n \sum_j x_{jj}
@@ -84,16 +84,17 @@ class Districting:
     pupils whose po (or vo) SWV territory changes. It is computed per jeugdregio, so a current SWV's pieces in
     other jeugdregio's count as kept by their own local successor (the evaluator counts them all as changed).
     Contiguity: the separator family is exponential, so the model starts with the neighbour separators
-    (:math:`C = N(i)`, small models only: up to 2,000 :math:`x`, with HiGHS also 4,000 to 10,000) and adds minimal separators for every disconnected piece of a solution,
-    re-solving until every SWV is connected (row generation; the bound of each round is a valid bound). With
-    HiGHS (:mod:`solvers.highs_direct`, one in-memory model that rounds only append rows to) the LP relaxation is
-    first cut by the most violated separators of its optimum (min vertex cut by max-flow with capacities
-    :math:`x_{kj}`, :mod:`solvers.separation`), repeated until none is violated; this gives branch-and-bound most
-    separators up front (JZ13 hybrid: 18 rounds of 1-5 s became one). The facility-path rows are implied by
-    contiguity plus the facility rows for integer points, but not for the LP: they are separated the same way
-    (max-flow from the hub to all its t-sites) and lifted the LP bound of JZ29 hybrid from 694.2k to 697.1k
-    (optimum 697.7k; solve 35-43 s -> 11 s) and of PC4 Zeeland from 425.6k to 449.5k. Symmetry is broken by the hub: an SWV has
-    exactly one hub. The hub of an SWV is its pupil-weighted median within the travel limit.
+    (:math:`C = N(i)`, small models only: up to 2,000 :math:`x`, with HiGHS also 4,000 to 10,000) and adds minimal
+    separators for every disconnected piece of a solution, re-solving until every SWV is connected (row generation;
+    the bound of each round is a valid bound). With HiGHS (:mod:`solvers.highs_direct`, one in-memory model that
+    rounds only append rows to) the LP relaxation is first cut by the most violated separators of its optimum (min
+    vertex cut by max-flow with capacities :math:`x_{kj}`, :mod:`solvers.separation`), repeated until none is
+    violated; this gives branch-and-bound most separators up front (JZ13 hybrid: 18 rounds of 1-5 s became one). The
+    facility-path rows are implied by contiguity plus the facility rows for integer points, but not for the LP: they
+    are separated the same way (max-flow from the hub to all its t-sites) and lifted the LP bound of JZ29 hybrid from
+    694.2k to 697.1k (optimum 697.7k; solve 35-43 s -> 11 s) and of PC4 Zeeland from 425.6k to 449.5k. Symmetry is
+    broken by the hub: an SWV has exactly one hub. The hub of an SWV is its pupil-weighted median within the travel
+    limit.
     A national number of SWVs couples the regions; it is met outside this model by solving each region for ranges
     of counts (``Settings.min_swvs``/``max_swvs``) and choosing the counts by dynamic programming
     (:mod:`solvers.allocation`, :mod:`regioindeling.national_target`).
@@ -109,10 +110,10 @@ class Districting:
     on the full model, for memory: the result is then never reported optimal, and its bound is the LP bound.
     When a PC4-size start is still far above the LP bound, LP rounds with :math:`\sum_j x_{jj}` fixed at the start's
     count and at one more are rounded to further starts (:meth:`_HighsRounds.count_lps`); their rows are freed after,
-    and their bounds are never used. PC4-size starts are also improved by recombination (:mod:`solvers.recombination`):
-    two neighbouring SWVs are merged and split again optimally by this model on their units alone, the rest fixed;
-    a result is kept only if the whole region's objective drops. A reported bound is never below :meth:`Instance.floor_bound` (every unit at its
-    cheapest hub).
+    and their bounds are never used. PC4-size starts are also improved by recombination
+    (:mod:`solvers.recombination`): two neighbouring SWVs are merged and split again optimally by this model on
+    their units alone, the rest fixed; a result is kept only if the whole region's objective drops. A reported
+    bound is never below :meth:`Instance.floor_bound` (every unit at its cheapest hub).
     """
 
     def __init__(self, instance: Instance):
@@ -337,6 +338,7 @@ def _recombined(inst: Instance, start, seconds: float):
 
 
 def _sub_solve(sub: Instance, warm: list[int]) -> list[int] | None:
+    """The recombination search's solver: the sub-model's best assignment (hub index per unit), or None."""
     res = Districting(sub).solve(warm)
     if not res.assignment:
         return None
