@@ -315,10 +315,9 @@ def _warm(task: Task) -> list[int] | None:
     coarse = task.coarse.instance
     budget = max(1.0, inst.settings.time_limit_s * COARSE_SHARE)
     res = Districting(coarse.with_settings(time_limit_s=min(coarse.settings.time_limit_s, budget))).solve()
-    if not res.assignment:
+    hub_of = res.hub_indices(coarse.codes)
+    if hub_of is None:
         return None
-    index = {c: k for k, c in enumerate(coarse.codes)}
-    hub_of = [index[res.assignment[c]] for c in coarse.codes]
     return heuristic.from_groups(inst, [hub_of[k] for k in task.coarse_of])
 
 

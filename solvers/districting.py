@@ -35,6 +35,13 @@ class DistrictingResult:
     def n_swvs(self) -> int:
         return len(set(self.assignment.values())) if self.assignment else 0
 
+    def hub_indices(self, codes: Sequence[str]) -> list[int] | None:
+        """The assignment as a hub index per unit (``codes``: the solved instance's), or None without one."""
+        if not self.assignment:
+            return None
+        index = {c: i for i, c in enumerate(codes)}
+        return [index[self.assignment[c]] for c in codes]
+
 
 class Districting:
     r"""Exact districting of one region into SWVs.
@@ -346,11 +353,7 @@ def _recombined(inst: Instance, start, seconds: float):
 
 def _sub_solve(sub: Instance, warm: list[int]) -> list[int] | None:
     """The recombination search's solver: the sub-model's best assignment (hub index per unit), or None."""
-    res = Districting(sub).solve(warm)
-    if not res.assignment:
-        return None
-    index = {c: i for i, c in enumerate(sub.codes)}
-    return [index[res.assignment[c]] for c in sub.codes]
+    return Districting(sub).solve(warm).hub_indices(sub.codes)
 
 
 def _travel_only_start(inst: Instance, seconds: float, start=None) -> list[int] | None:
@@ -392,11 +395,8 @@ def _restricted_hubs(inst: Instance, hubs: set[int], seconds: float, start) -> l
 
 
 def _polished(inst: Instance, res: DistrictingResult, seconds: float) -> list[int] | None:
-    if not res.assignment:
-        return None
-    index = {c: i for i, c in enumerate(inst.codes)}
-    hub_of = [index[res.assignment[c]] for c in inst.codes]
-    if inst.violations(hub_of):
+    hub_of = res.hub_indices(inst.codes)
+    if hub_of is None or inst.violations(hub_of):
         return None
     return heuristic.improve(inst, hub_of, min(2.0, max(0.1, seconds / 5)))
 

@@ -255,14 +255,20 @@ def lock_roots(inst: "Instance") -> list[int]:
     return [find(i) for i in range(inst.n)]
 
 
+def pieces(inst: "Instance", hub_of, units=None) -> dict[tuple[str, int], float]:
+    """Pupils of each current SWV (key) in each new SWV (hub) of ``hub_of``, counting ``units`` (default all)."""
+    out: dict[tuple[str, int], float] = {}
+    for i in range(inst.n) if units is None else units:
+        for key, p in inst.current[i].items():
+            out[key, hub_of[i]] = out.get((key, hub_of[i]), 0.0) + p
+    return out
+
+
 def successor_values(inst: "Instance", hub_of, allowed) -> dict[str, dict]:
     """Disruption columns of a full assignment at their best values: for every current SWV key its main successor
     hub (the open hub keeping most of its pupils, among ``allowed`` (key, hub) pairs; ties to the lowest hub), and
     the pupils each (key, hub) keeps. Shared by the PuLP and the direct HiGHS warm starts."""
-    kept: dict[tuple[str, int], float] = {}
-    for i, j in enumerate(hub_of):
-        for key, p in inst.current[i].items():
-            kept[key, j] = kept.get((key, j), 0.0) + p
+    kept = pieces(inst, hub_of)
     best: dict[str, int] = {}
     top: dict[str, float] = {}
     for (key, j), p in sorted(kept.items()):

@@ -22,7 +22,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from solvers.instance import Instance, Locks
+from solvers.instance import Instance, Locks, pieces
 
 SubSolve = Callable[[Instance, list[int]], "list[int] | None"]
 
@@ -33,11 +33,7 @@ def restrict(inst: Instance, units: Sequence[int], hub_of: Sequence[int], second
     inside = set(units)
     pos = {u: k for k, u in enumerate(units)}
     idx = np.asarray(units)
-    outside: dict[tuple[str, int], float] = {}
-    for i, j in enumerate(hub_of):
-        if i not in inside:
-            for key, p in inst.current[i].items():
-                outside[key, j] = outside.get((key, j), 0.0) + p
+    outside = pieces(inst, hub_of, (i for i in range(inst.n) if i not in inside))
     largest_out: dict[str, float] = {}
     for (key, _j), p in outside.items():
         largest_out[key] = max(largest_out.get(key, 0.0), p)
