@@ -54,6 +54,13 @@ def national(ds, level: str, **over) -> None:
     for r in res.reports:
         if r.status not in ("optimal",):
             print(f"  {r.jeugdregio}: {r.status} {r.message}")
+    if os.environ.get("BENCH_TABLE"):
+        # Per-jeugdregio seconds: what a national time budget would have to cover.
+        busy = sum(r.seconds for r in res.reports)
+        print(f"  solver seconds summed over jeugdregio's: {busy:.0f} s ({busy / max(wall, 1e-9):.2f} per wall second)")
+        for r in sorted(res.reports, key=lambda r: -r.seconds):
+            print(f"    {r.jeugdregio} n={r.n_units} {r.status} {r.seconds:.1f} s gap {r.gap or 0:.2%} "
+                  f"objective {_num(r.objective)} bound {_num(r.best_bound)}")
 
 
 def resolve(ds, level: str, jz: str) -> None:

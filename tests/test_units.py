@@ -46,6 +46,37 @@ def test_edges_lifted_from_pc4_adjacency(ds):
     assert not us.neighbours["GM0448"] == ()
 
 
+def _reach(us, start: str) -> set[str]:
+    seen, todo = {start}, [start]
+    while todo:
+        for v in us.neighbours[todo.pop()]:
+            if v not in seen:
+                seen.add(v)
+                todo.append(v)
+    return seen
+
+
+def test_zeeland_fixed_crossings(ds):
+    """Zeeland's bridge, dam and tunnel join its islands and Zeeuws-Vlaanderen directly, also without ferries;
+    Hulst no longer hangs on a nearest-PC4 link to Rilland (no road crosses the Saeftinghe marsh)."""
+    gm = {(e.a, e.b): e.kind for e in UnitSet.from_dataset(ds).edges}
+    assert gm[("GM1676", "GM1695")] == "link"  # Zeelandbrug
+    assert gm[("GM0717", "GM1676")] == "link"  # Oosterscheldekering
+    assert gm[("GM0654", "GM0715")] == "link"  # Westerscheldetunnel
+    assert gm[("GM0718", "GM1714")] == "ferry"  # Vlissingen - Breskens
+    assert ("GM0677", "GM0703") not in gm
+    zeeland = set(ds.pc4.pc4[ds.pc4.jeugdregio == "JZ38"])
+    pc = UnitSet.from_dataset(ds, split_gemeenten(ds, "pc4"), ferry_links=False)
+    sub = {e for e in pc.edges if e.a in zeeland and e.b in zeeland}
+    assert {(e.a, e.b) for e in sub if e.kind == "link"} == {("4301", "4486"), ("4328", "4354"), ("4435", "4543")}
+    assert _reach(pc, "4301") >= zeeland  # Zierikzee reaches all of Zeeland without a ferry
+    # without the tunnel, Zeeuws-Vlaanderen would be an island again (with the ferry links off)
+    tunnel = UnitSet.from_dataset(ds, split_gemeenten(ds, "pc4"), ferry_links=False)
+    tunnel.neighbours["4435"] = tuple(v for v in tunnel.neighbours["4435"] if v != "4543")
+    tunnel.neighbours["4543"] = tuple(v for v in tunnel.neighbours["4543"] if v != "4435")
+    assert "4531" not in _reach(tunnel, "4301")
+
+
 def test_facilities_and_current_swvs(ds):
     us = UnitSet.from_dataset(ds)
     for t in ("sbo", "so", "vso", "pro"):

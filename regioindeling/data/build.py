@@ -10,9 +10,9 @@ The steps, each reported in the reconciliation summary:
    where the postcode has no area), pupils from DUO 2025 for po sites, else the 2023-24 file.
 5. estimated pupils per PC4: residents aged 4-11 (po) and 12-17 (vo) interpolated from CBS five-year bands,
    scaled per jeugdregio to the pupils counted at the school sites there (see ``pupil_estimates``).
-6. rook adjacency between PC4s (shared border >= 10 m), ferry links to the Wadden islands, and a link for any
-   other piece that would be cut off, so that every jeugdregio's graph is connected; gemeente adjacency lifted
-   from it.
+6. rook adjacency between PC4s (shared border >= 10 m), ferry links (Wadden islands, Westerschelde), fixed
+   crossings over water (Zeeland's bridge, dam and tunnel), and a link for any other piece that would be cut off,
+   so that every jeugdregio's graph is connected; gemeente adjacency lifted from it.
 7. today's SWVs dissolved from their PC4s.
 """
 
@@ -49,6 +49,16 @@ FERRIES: tuple[tuple[str, str, str], ...] = (
     ("GM0093", "GM0072", "Terschelling - Harlingen (Doeksen)"),
     ("GM0060", "GM1970", "Ameland - Holwerd (Wagenborg)"),
     ("GM0088", "GM1966", "Schiermonnikoog - Lauwersoog (Wagenborg)"),
+    ("GM0718", "GM1714", "Vlissingen - Breskens (Westerschelde Ferry)"),
+)
+# Fixed crossings (bridges, dams, tunnels) over water that PC4 areas do not share a border across, inside one
+# jeugdregio (Rijkswaterstaat / Provincie Zeeland roads). Without them Schouwen-Duiveland reaches the rest of Zeeland
+# only through Tholen, and Zeeuws-Vlaanderen only through a nearest-PC4 link from Hulst to Rilland, where no
+# road crosses the Verdronken Land van Saeftinghe. Kind "link": they count with ferry links switched off.
+FIXED_LINKS: tuple[tuple[str, str, str], ...] = (
+    ("GM1676", "GM1695", "Zeelandbrug (N256) Schouwen-Duiveland - Noord-Beveland"),
+    ("GM1676", "GM0717", "Oosterscheldekering (N57) Schouwen-Duiveland - Neeltje Jans (Veere)"),
+    ("GM0654", "GM0715", "Westerscheldetunnel (N62) Borsele - Terneuzen"),
 )
 
 
@@ -430,11 +440,13 @@ def _connect(pc: gpd.GeoDataFrame, rook: pd.DataFrame, gm: gpd.GeoDataFrame, rep
     names = dict(zip(gm.gemeente, gm.name))
     by_gem = pc.groupby("gemeente").pc4.apply(list).to_dict()
     jz_of = dict(zip(pc.pc4, pc.jeugdregio))
-    for island, port, label in FERRIES:
-        if island not in by_gem or port not in by_gem:
+    crossings = [(a, b, "ferry", label) for a, b, label in FERRIES]
+    crossings += [(a, b, "link", label) for a, b, label in FIXED_LINKS]
+    for ga, gb, kind, label in crossings:
+        if ga not in by_gem or gb not in by_gem:
             continue
-        a, b, d = _nearest_pair(pc, by_gem[island], by_gem[port])
-        extra.append({"a": min(a, b), "b": max(a, b), "kind": "ferry", "shared_m": 0,
+        a, b, d = _nearest_pair(pc, by_gem[ga], by_gem[gb])
+        extra.append({"a": min(a, b), "b": max(a, b), "kind": kind, "shared_m": 0,
                       "note": f"{label}; {d / 1000:.1f} km"})
     edges = pd.concat([rook, pd.DataFrame(extra)], ignore_index=True) if extra else rook
     links = []
@@ -450,8 +462,12 @@ def _connect(pc: gpd.GeoDataFrame, rook: pd.DataFrame, gm: gpd.GeoDataFrame, rep
                           "note": f"{jz}: piece of {len(piece)} PC4 ({gem}) joined to nearest PC4, {d / 1000:.1f} km"})
             inner = pd.concat([inner, pd.DataFrame(links[-1:])], ignore_index=True)
             comps = _components(members, inner)
+    n_ferry = sum(e["kind"] == "ferry" for e in extra)
     rep.add("PC4 adjacency", f"rook (shared border >= {ROOK_MIN_SHARED_M:.0f} m, {SNAP_M:.0f} m snapping): "
-            f"{len(rook)} edges; {len(extra)} ferry links; {len(links)} links for pieces otherwise cut off")
+            f"{len(rook)} edges; {n_ferry} ferry links; {len(extra) - n_ferry} fixed crossings (bridge, dam, "
+            f"tunnel); {len(links)} links for pieces otherwise cut off")
+    for row in extra:
+        rep.add(row["kind"], f"{row['a']}-{row['b']}: {row['note']}")
     for row in links:
         rep.add("link", f"{row['a']}-{row['b']}: {row['note']}")
     out = pd.concat([edges, pd.DataFrame(links)], ignore_index=True) if links else edges

@@ -176,9 +176,11 @@ def metadata(out_dir: Path, src: dict, raw_dir: Path, report, pupil_method: str)
                             "Europoort rows take the SWV most "
                             "common among their neighbours (column swv_source).",
             "adjacency": "Rook: two PC4 areas are neighbours when they share >= 10 m of border (2 m snapping). "
-                         "Ferry links join the Wadden islands to their ports; links join any other piece that "
-                         "would be cut off to the nearest PC4 of its jeugdregio. Gemeente adjacency is lifted "
-                         "from PC4 adjacency.",
+                         "Ferry links join the Wadden islands to their ports and Vlissingen to Breskens; links "
+                         "stand for fixed crossings over water (Zeelandbrug, Oosterscheldekering, "
+                         "Westerscheldetunnel), each joining the nearest pair of PC4s of the two gemeenten, and "
+                         "join any other piece that would be cut off to the nearest PC4 of its jeugdregio. "
+                         "Gemeente adjacency is lifted from PC4 adjacency.",
             "geometry": "PC4 polygons are coverage-simplified (60 m) for display; shared borders stay shared.",
         },
         "reconciliation": report.to_dict(),
