@@ -166,6 +166,29 @@ def test_restricted_hub_step_keeps_the_optimum(seed, monkeypatch):
     assert_matches_brute_force(d)
 
 
+def test_restricted_hub_step_gets_its_minimum_time_after_late_phases(monkeypatch):
+    """When the phases before it overrun the restricted-hub step's share (PC4 Zeeland: recombination, the
+    travel-only start and the LP rounds took 53 of 120 s, against a share ending at 30 s), it still gets
+    RESTRICTED_MIN_SHARE of the time limit instead of none."""
+    import time
+
+    import solvers.districting as dist
+
+    monkeypatch.setattr(dist, "RESTRICTED_HUBS_VARS", 0)
+    monkeypatch.setattr(dist, "RESTRICTED_HUBS_SHARE", 0.0)  # its share is over before the LP rounds end
+    seen = []
+    real = dist._restricted_search
+
+    def spy(inst, hubs, start, deadline, repeat):
+        seen.append(deadline - time.perf_counter())
+        return real(inst, hubs, start, deadline, repeat)
+
+    monkeypatch.setattr(dist, "_restricted_search", spy)
+    d = random_instance(72, disruption_weight=3.0, time_limit_s=20.0)
+    assert_matches_brute_force(d)
+    assert seen and seen[0] >= 20.0 * dist.RESTRICTED_MIN_SHARE - 0.05
+
+
 @pytest.mark.parametrize("seed", range(80, 88))
 def test_restricted_search_alone_is_valid_and_honest(seed, monkeypatch):
     """Above RESTRICTED_ONLY_VARS no branch-and-bound on the full model: a valid indeling, never called optimal,
