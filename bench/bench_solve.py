@@ -3,7 +3,8 @@
 Run from the project root:  python bench/bench_solve.py [gemeente] [hybrid] [pc4] [pc4-sample | pc4-jz=JZ43,JZ38]
 [resolve] [resolve-pc4[=JZxx]] [target] [target-hybrid]
 Prints wall time (model build included), status counts, objective, gap and peak memory (summed PSS of this
-process and its worker processes, bench/memory.py). Figures go to bench/RESULTS.md with the machine's load (`uptime`).
+process and its worker processes, bench/memory.py); with BENCH_TABLE=1 also every jeugdregio's status, seconds,
+gap, objective and bound. Figures go to bench/RESULTS.md with the machine's load (`uptime`).
 """
 
 from __future__ import annotations
