@@ -312,7 +312,8 @@ TRAVEL_START_VARS = 2000
 # PC4-size models whose start is still more than COUNT_LP_GAP above the LP bound after the LP rounds: LP rounds with
 # the number of SWVs fixed at the start's count and at one more (if the LP opens that many), each up to
 # COUNT_LP_SHARE of the time limit, rounded to a start (:meth:`_HighsRounds.count_lps`). With the count fixed the LP
-# is far tighter, and often integral: PC4 Zeeland, exactly 4 SWVs, LP = the best 4-SWV indeling (497.5k, 4.6 s),
+# is far tighter, and often integral (Zeeland figures here and below: the graph before its fixed crossings were
+# added, data version d8795e3b8f): PC4 Zeeland, exactly 4 SWVs, LP = the best 4-SWV indeling (497.5k, 4.6 s),
 # which the free model does not find in 120 s (505.3k; gap 10.1 % -> 7.8 %). Its cuts are valid for every count,
 # so they also lift the free bound (JZ07 515.8k -> 516.6k, JZ39 676.6k -> 678.0k).
 COUNT_LP_GAP = 0.03

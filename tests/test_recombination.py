@@ -230,4 +230,5 @@ def test_a_real_pc4_region_improves_from_the_hybrid_start(ds):
     assert start is not None and len(set(start)) > 1
     out = recombination.recombine(inst, start, time.perf_counter() + 120, dist._sub_solve)
     assert inst.violations(out) == []
-    assert inst.objective_of(out)["objective"] < 0.97 * inst.objective_of(start)["objective"]  # 507.4k -> 480.6k
+    # 483.1k -> 424.5k (before Zeeland's fixed crossings were in the data: 507.4k -> 480.6k)
+    assert inst.objective_of(out)["objective"] < 0.97 * inst.objective_of(start)["objective"]
