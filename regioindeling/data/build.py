@@ -466,10 +466,8 @@ def _connect(pc: gpd.GeoDataFrame, rook: pd.DataFrame, gm: gpd.GeoDataFrame, rep
     rep.add("PC4 adjacency", f"rook (shared border >= {ROOK_MIN_SHARED_M:.0f} m, {SNAP_M:.0f} m snapping): "
             f"{len(rook)} edges; {n_ferry} ferry links; {len(extra) - n_ferry} fixed crossings (bridge, dam, "
             f"tunnel); {len(links)} links for pieces otherwise cut off")
-    for row in extra:
+    for row in extra + links:
         rep.add(row["kind"], f"{row['a']}-{row['b']}: {row['note']}")
-    for row in links:
-        rep.add("link", f"{row['a']}-{row['b']}: {row['note']}")
     out = pd.concat([edges, pd.DataFrame(links)], ignore_index=True) if links else edges
     return out.sort_values(["a", "b", "kind"]).drop_duplicates(["a", "b"]).reset_index(drop=True)
 
