@@ -15,7 +15,8 @@ from typing import Sequence
 
 import numpy as np
 
-from solvers import backend, constraints, heuristic, highs_direct, infeasibility, recombination, separation
+from solvers import (backend, constraints, heuristic, highs_direct, hub_pricing, infeasibility, recombination,
+                     separation)
 from solvers.instance import INF, Instance, Locks, Settings, components, successor_values
 
 
@@ -115,6 +116,9 @@ class Districting:
     start's as candidate hubs (:attr:`Instance.hubs`), time-boxed; its solutions are valid here, so it only improves
     the start. Above 40,000 :math:`x` such restricted solves (with widening candidates) replace branch-and-bound
     on the full model, for memory: the result is then never reported optimal, and its bound is the LP bound.
+    The full model is then never built: its LP rounds run on a master with the start's hubs, to which
+    :mod:`solvers.hub_pricing` appends the blocks of hubs whose reduced cost is negative, and the bound is the
+    Lagrangian bound of that master (the LP bound once no hub prices out).
     When a PC4-size start is still far above the LP bound, LP rounds with :math:`\sum_j x_{jj}` fixed at the start's
     count and at one more are rounded to further starts (:meth:`_HighsRounds.count_lps`); their rows are freed after,
     and their bounds are never used. PC4-size starts are also improved by recombination
@@ -188,7 +192,13 @@ class Districting:
             start = _recombined(inst, start, s.time_limit_s * RECOMBINE_START_SHARE)
         if s.backend == "highs" and s.disruption_weight and n_pairs > TRAVEL_START_VARS:
             start = _better(inst, start, _travel_only_start(inst, s.time_limit_s * TRAVEL_START_SHARE, start))
-        rounds = _HighsRounds(inst) if s.backend == "highs" else _PulpRounds(inst)
+        if s.backend != "highs":
+            rounds = _PulpRounds(inst)
+        elif only and start is not None:
+            # the whole model is never built: only its LP is used here, and that LP opens few hubs
+            rounds = hub_pricing.HubPricedLP(inst, set(start), _HighsRounds)
+        else:
+            rounds = _HighsRounds(inst)
         best_bound = None
         iterations = 0
         hub_of = None
@@ -329,8 +339,10 @@ RECOMBINE_PAIR_S = 5.0
 # Restricted-only models (above RESTRICTED_ONLY_VARS): the LP bound is the bound they report, so the LP rounds get
 # LP_CUT_SHARE_ONLY of the time limit (PC4 JZ02: LP bound 885k after 30 s, 907k after 60 s), the restricted-hub
 # search the rest but RECOMBINE_SHARE_ONLY, which the recombination search gets after it; none on the start (the
-# restricted-hub search finds far better starts there). JZ02 alone 3.25 % -> 1.90 %, JZ01 10.2 % -> 8.4 %.
-LP_CUT_SHARE_ONLY = 0.4
+# restricted-hub search finds far better starts there). JZ02 alone 3.25 % -> 1.90 %, JZ01 10.2 % -> 8.4 %. With the
+# hub-priced LP (solvers.hub_pricing; JZ02 914.6k after 48 s) 0.4 -> 0.5, JZ02 next to JZ01: 1.01 % -> 0.95 %
+# (bound 914.6k -> 915.1k, same indeling); JZ01 8.3-11.9 % at either share (its incumbent varies from run to run).
+LP_CUT_SHARE_ONLY = 0.5
 RECOMBINE_SHARE_ONLY = 0.15
 # HiGHS presolve in the MIP rounds: after the LP rounds and reduced-cost fixing it mostly costs time (JZ24
 # hybrid, one round: 27 s with, 14 s without; load 3).
@@ -474,6 +486,7 @@ class _HighsRounds:
         self._watching = False
         self.interrupted = False
         self._lp_dual: np.ndarray | None = None
+        self._row_dual: np.ndarray | None = None
 
     def has_var(self, i: int, j: int) -> bool:
         return (i, j) in self.mod.x
@@ -481,37 +494,51 @@ class _HighsRounds:
     def lp_cuts(self, deadline: float) -> float | None:
         """Solve the LP relaxation, add the violated separators of its solution, repeat until none is violated
         or the deadline; returns the last LP bound (valid for the MIP)."""
-        import highspy
-
-        h, bound = self.h, None
-        h.setOptionValue("solve_relaxation", True)
+        bound = None
+        self.h.setOptionValue("solve_relaxation", True)
         try:
-            while time.perf_counter() < deadline:
-                # HiGHS 1.16 holds an LP (unlike a MIP) to time_limit on the model's cumulative run clock, so an LP
-                # after earlier runs would stop at once (count_lps after the LP rounds did)
-                h.setOptionValue("time_limit", h.getRunTime() + max(0.05, deadline - time.perf_counter()))
-                h.run()
-                if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-                    break
-                bound = float(h.getInfo().objective_function_value)
-                self.lp_bound = bound
-                sol = h.getSolution()
-                # kept for reduced-cost fixing: adding rows below may invalidate HiGHS's copy
-                self._lp_val = np.asarray(sol.col_value)
-                self._lp_dual = np.asarray(sol.col_dual) if sol.dual_valid else None
-                val = self._lp_val[self.cols]
-                xval = {self.pairs[k]: float(val[k]) for k in np.flatnonzero(val > 1e-6)}
-                cuts = separation.fractional(self.inst, xval) + separation.facility_paths(self.inst, xval)
-                kept = highs_direct.kept_cuts(self.mod, self._lp_val)
-                self.lp_rounds += 1
+            while time.perf_counter() < deadline and self.lp_solve(deadline):
+                bound = self.lp_bound
+                cuts, kept = self.lp_separate()
                 if not cuts and not kept:
                     break
-                self.lp_rows += self.add(cuts)
-                highs_direct.add_rows(h, kept)
-                self.lp_rows += len(kept)
+                self.add_lp_rows(cuts, kept)
         finally:
-            h.setOptionValue("solve_relaxation", False)
+            self.h.setOptionValue("solve_relaxation", False)
         return bound
+
+    def lp_solve(self, deadline: float) -> bool:
+        """One LP solve (``solve_relaxation`` set) until ``deadline``; True if optimal, with :attr:`lp_bound`,
+        the values and the reduced costs kept."""
+        import highspy
+
+        h = self.h
+        # HiGHS 1.16 holds an LP (unlike a MIP) to time_limit on the model's cumulative run clock, so an LP after
+        # earlier runs would stop at once (count_lps after the LP rounds did)
+        h.setOptionValue("time_limit", h.getRunTime() + max(0.05, deadline - time.perf_counter()))
+        h.run()
+        if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            return False
+        self.lp_bound = float(h.getInfo().objective_function_value)
+        sol = h.getSolution()
+        # kept for reduced-cost fixing: adding rows below may invalidate HiGHS's copy
+        self._lp_val = np.asarray(sol.col_value)
+        self._lp_dual = np.asarray(sol.col_dual) if sol.dual_valid else None
+        self._row_dual = np.asarray(sol.row_dual) if sol.dual_valid else None
+        return True
+
+    def lp_separate(self) -> tuple[list[separation.Cut], list]:
+        """The separators, facility-path rows and kept-pupil rows the last LP optimum violates."""
+        val = self._lp_val[self.cols]
+        xval = {self.pairs[k]: float(val[k]) for k in np.flatnonzero(val > 1e-6)}
+        cuts = separation.fractional(self.inst, xval) + separation.facility_paths(self.inst, xval)
+        self.lp_rounds += 1
+        return cuts, highs_direct.kept_cuts(self.mod, self._lp_val)
+
+    def add_lp_rows(self, cuts: list[separation.Cut], kept: list) -> None:
+        self.lp_rows += self.add(cuts)
+        highs_direct.add_rows(self.h, kept)
+        self.lp_rows += len(kept)
 
     def lp_hubs(self, tol: float = 0.01) -> set[int]:
         """Hubs open above ``tol`` in the last LP optimum."""

@@ -70,6 +70,10 @@ class Model:
     agg_terms: dict[tuple[str, int], list[tuple[int, float]]] = field(default_factory=dict)
     offset: float = 0.0
     rows: Rows = field(default_factory=Rows)
+    # the rows that couple hubs (rows 0 .. n-1 are the units' assignment rows): the SWV-count rows, and per
+    # current SWV the row "at most one main successor"; every other row belongs to one hub (solvers.hub_pricing)
+    count_rows: list[int] = field(default_factory=list)
+    successor_rows: dict[str, int] = field(default_factory=dict)
 
     def col(self, lower: float, upper: float, integer: bool) -> int:
         self.lower.append(lower)
@@ -154,10 +158,13 @@ def build(inst: Instance) -> Model:
     hubs = mod.hub_cols
     if s.target_swvs is not None:
         k = float(int(s.target_swvs))
+        mod.count_rows.append(len(r))
         r.add(hubs, [1.0] * len(hubs), k, k)
     if s.min_swvs is not None:
+        mod.count_rows.append(len(r))
         r.add(hubs, [1.0] * len(hubs), lower=float(int(s.min_swvs)))
     if s.max_swvs is not None:
+        mod.count_rows.append(len(r))
         r.add(hubs, [1.0] * len(hubs), upper=float(int(s.max_swvs)))
     if s.travel_weight or s.tiebreak_per_km:
         wt = s.travel_weight * inst.cost + s.tiebreak_per_km * inst.reach_km
@@ -194,6 +201,7 @@ def _disruption(inst: Instance, mod: Model, weight: float) -> None:
             r.add([z, x[j, j]], [1.0, -1.0], upper=0.0)
             zs.append(z)
         if zs:
+            mod.successor_rows[key] = len(r)
             r.add(zs, [1.0] * len(zs), upper=1.0)
 
 
