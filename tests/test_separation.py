@@ -321,7 +321,10 @@ def test_count_lps_give_valid_starts_and_leave_the_free_model():
         rounds = _HighsRounds(inst)
         bound = rounds.lp_cuts(math.inf)
         lp_val = rounds._lp_val.copy()
+        rows = rounds.h.getNumRow()
         out = rounds.count_lps(start, 10.0)
+        if rounds.h.getNumRow() > rows:  # the free LP's values stand, marked as older than the rows now held
+            assert rounds._lp_rows_at <= rows
         assert rounds.lp_bound == bound and np.array_equal(rounds._lp_val, lp_val)  # the free LP's values stand
         if out is not None:
             found += 1
@@ -359,3 +362,158 @@ def test_count_lps_keep_the_optimum(seed, monkeypatch):
     monkeypatch.setattr(dist, "RESTRICTED_HUBS_VARS", 0)
     monkeypatch.setattr(dist, "COUNT_LP_GAP", -1.0)  # always
     assert_matches_brute_force(random_instance(seed, disruption_weight=3.0))
+
+
+def _lp_at(rounds, k: int | None) -> float:
+    """The LP value with sum_j x_jj = k (None: free), no new rows kept; inf if infeasible."""
+    import highspy
+
+    hubs = rounds.mod.hub_cols
+    row = None
+    if k is not None:
+        highs_direct.add_rows(rounds.h, [(hubs, [1.0] * len(hubs), float(k), float(k))])
+        row = rounds.h.getNumRow() - 1
+    rounds.h.setOptionValue("solve_relaxation", True)
+    try:
+        if rounds.lp_solve(math.inf):
+            return float(rounds.lp_bound)
+        assert rounds.h.getModelStatus() == highspy.HighsModelStatus.kInfeasible
+        return math.inf
+    finally:
+        rounds.h.setOptionValue("solve_relaxation", False)
+        if row is not None:
+            rounds.h.changeRowBounds(row, -INF, INF)
+
+
+def test_count_bound_is_the_least_lp_over_every_integer_count():
+    """count_bound = min over every integer k of the LP with k SWVs (convexity: only the two counts around the free
+    LP's are solved), between the free LP and the optimum, and above the free LP where that count is fractional."""
+    from solvers.districting import _HighsRounds
+
+    lifted = 0
+    for seed in range(300, 380):
+        d = random_instance(seed, n=7, disruption_weight=3.0, min_pupils=0.0, count_weight=0.0)
+        inst = d.instance
+        want = brute_force(inst)
+        if want is None:
+            continue
+        rounds = _HighsRounds(inst)
+        free = rounds.lp_cuts(math.inf)
+        lp_val = rounds._lp_val.copy()
+        bound = rounds.count_bound(math.inf)
+        assert np.array_equal(rounds._lp_val, lp_val) and rounds.lp_bound == free  # the free LP's values stand
+        k_star = float(lp_val[rounds.mod.hub_cols].sum())
+        if bound is None:  # skipped: the free LP opens a whole number of hubs, so its value is the least
+            assert k_star == pytest.approx(round(k_star), abs=1e-6)
+            bound = free
+        least = min(_lp_at(rounds, k) for k in range(1, inst.n + 1))
+        tol = 1e-6 * max(1.0, abs(want))
+        assert bound == pytest.approx(least, rel=1e-7, abs=1e-6)
+        assert free - tol <= bound <= want + tol
+        lifted += bound > free + tol
+    assert lifted >= 1  # seed 3xx: k* fractional, the bound strictly above the free LP
+
+
+def test_count_bound_after_rows_came_solves_the_free_lp_again():
+    """LP rounds that stop at their deadline after adding rows (or count_lps) leave a free LP optimum the model no
+    longer has: count_bound solves it again before taking its count, and is still the least LP over every integer
+    count with the rows the model now holds."""
+    from solvers.districting import _HighsRounds
+
+    moved = 0
+    for seed in range(300, 380):
+        d = random_instance(seed, n=7, disruption_weight=3.0, min_pupils=0.0, count_weight=0.0)
+        inst = d.instance
+        if brute_force(inst) is None:
+            continue
+        rounds = _HighsRounds(inst)
+        rounds.h.setOptionValue("solve_relaxation", True)
+        assert rounds.lp_solve(math.inf)
+        first = rounds.lp_bound
+        rounds.add_lp_rows(*rounds.lp_separate())  # the round's deadline comes here: no solve after these rows
+        rounds.h.setOptionValue("solve_relaxation", False)
+        bound = rounds.count_bound(math.inf)
+        assert rounds.lp_bound == first  # the values of before stand
+        if bound is None:
+            continue
+        least = min(_lp_at(rounds, k) for k in range(1, inst.n + 1))
+        assert bound == pytest.approx(least, rel=1e-7, abs=1e-6)
+        moved += _lp_at(rounds, None) > first + 1e-6 * max(1.0, abs(first))
+    assert moved >= 1
+
+
+def test_count_bound_takes_the_count_of_the_lp_the_model_now_has():
+    """Seed 623 (free LP at 2.5 SWVs): a row sum_j x_jj <= floor(k*) - 0.5 added after that LP moves
+    the least count; the bound follows it (with the old k* both bracketing counts would be infeasible)."""
+    from solvers.districting import _HighsRounds
+
+    inst = random_instance(623, n=7, disruption_weight=3.0, min_pupils=0.0, count_weight=0.0).instance
+    rounds = _HighsRounds(inst)
+    rounds.lp_cuts(math.inf)
+    hubs = rounds.mod.hub_cols
+    k_star = float(rounds._lp_val[hubs].sum())
+    assert abs(k_star - round(k_star)) > 1e-3
+    highs_direct.add_rows(rounds.h, [(hubs, [1.0] * len(hubs), -INF, math.floor(k_star) - 0.5)])
+    bound = rounds.count_bound(math.inf)
+    least = min(_lp_at(rounds, k) for k in range(1, inst.n + 1))
+    assert least < math.inf
+    assert bound == pytest.approx(least, rel=1e-7)
+
+
+def test_count_bound_after_reduced_cost_fixing_stays_below_the_optimum():
+    from solvers.districting import _HighsRounds
+
+    for seed in range(300, 320):
+        d = random_instance(seed, n=7, disruption_weight=3.0, min_pupils=0.0, count_weight=0.0)
+        inst = d.instance
+        valid = list(valid_assignments(inst))
+        if not valid:
+            continue
+        start = min(valid, key=lambda h: inst.objective_of(h)["objective"])  # the optimum: the most fixing
+        rounds = _HighsRounds(inst)
+        rounds.lp_cuts(math.inf)
+        rounds.fix_by_reduced_cost(start)
+        bound = rounds.count_bound(math.inf)
+        assert bound is None or bound <= inst.objective_of(start)["objective"] + 1e-6
+
+
+def test_pc4_size_solves_report_the_count_bound(monkeypatch):
+    """The count bound joins the reported bound (which stays below the optimum) before branch-and-bound."""
+    import solvers.districting as dist
+
+    monkeypatch.setattr(dist, "RESTRICTED_HUBS_VARS", 0)
+    seen = []
+    real = dist._HighsRounds.count_bound
+
+    def spy(self, deadline):
+        seen.append(real(self, deadline))
+        return seen[-1]
+
+    monkeypatch.setattr(dist._HighsRounds, "count_bound", spy)
+    for seed in range(330, 340):  # 337: a fractional count
+        d = random_instance(seed, n=7, disruption_weight=3.0, min_pupils=0.0, count_weight=0.0)
+        before = len(seen)
+        res = assert_matches_brute_force(d)
+        if res.status != "optimal":
+            continue
+        assert res.bound <= res.objective + 1e-6 * max(1.0, abs(res.objective))
+        if len(seen) > before and seen[-1] is not None:
+            assert res.bound >= seen[-1] - 1e-9 * max(1.0, abs(seen[-1]))
+    assert any(b is not None for b in seen)  # (None: the free LP opened a whole number of hubs)
+
+
+def test_the_count_bound_stands_when_branch_and_bound_stops_early(monkeypatch):
+    """Seed 337: free LP 4,797.0 at a fractional count, count bound 4,893.1 (the optimum). Branch-and-bound
+    stopped at its first incumbent still reports the count bound."""
+    import solvers.districting as dist
+
+    monkeypatch.setattr(dist, "RESTRICTED_HUBS_VARS", 0)
+    real = dist._HighsRounds.run
+    monkeypatch.setattr(dist._HighsRounds, "run", lambda self, left, gap, start: real(self, left, 1.0, start))
+    d = random_instance(337, n=7, disruption_weight=3.0, min_pupils=0.0, count_weight=0.0)
+    rounds = dist._HighsRounds(d.instance)
+    free = rounds.lp_cuts(math.inf)
+    want = brute_force(d.instance)
+    assert free < want - 50
+    res = d.solve()
+    assert res.bound == pytest.approx(want, rel=1e-7)
