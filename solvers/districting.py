@@ -7,6 +7,7 @@ call :meth:`Districting.solve`.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import math
 import time
@@ -582,6 +583,30 @@ class _HighsRounds:
                 return None
         return heuristic.improve(self.inst, hub_of, seconds)
 
+    @contextlib.contextmanager
+    def _free_lp_kept(self):
+        """The last free LP's values, duals and bound stand after the block (count LPs solve others in it)."""
+        saved = self._lp_val, self._lp_dual, self._row_dual, self.lp_bound, self._lp_rows_at
+        try:
+            yield
+        finally:
+            self._lp_val, self._lp_dual, self._row_dual, self.lp_bound, self._lp_rows_at = saved
+
+    @contextlib.contextmanager
+    def _count_fixed(self, k: int):
+        r""":math:`\sum_j x_{jj} = k` within the block; the row is freed after (rows are never deleted)."""
+        hubs = self.mod.hub_cols
+        highs_direct.add_rows(self.h, [(hubs, [1.0] * len(hubs), float(k), float(k))])
+        row = self.h.getNumRow() - 1
+        try:
+            yield
+        finally:
+            self.h.changeRowBounds(row, -INF, INF)
+
+    def _lp_count(self) -> float:
+        r""":math:`\sum_j x_{jj}` at the last LP optimum."""
+        return float(self._lp_val[self.mod.hub_cols].sum())
+
     def count_bound(self, deadline: float) -> float | None:
         r"""A bound from the LP's convexity in the number of SWVs: with the rows the model holds now, the LP value
         :math:`\varphi(k)` with :math:`\sum_j x_{jj} = k` is convex in k and least at the free LP's
@@ -592,39 +617,33 @@ class _HighsRounds:
         stay for what follows."""
         import highspy
 
-        if self._lp_val is None:
-            return None
-        hubs = self.mod.hub_cols
-        if abs(float(self._lp_val[hubs].sum()) - round(float(self._lp_val[hubs].sum()))) <= 1e-6:
+        def whole(v: float) -> bool:
+            return abs(v - round(v)) <= 1e-6
+
+        if self._lp_val is None or whole(self._lp_count()):
             # the last free LP opens a whole number of hubs: nothing to gain, so no time spent (PC4 JZ39, JZ33)
             return None
-        saved = self._lp_val, self._lp_dual, self._row_dual, self.lp_bound, self._lp_rows_at
         self.h.setOptionValue("solve_relaxation", True)
         try:
-            # k* must come from an LP with the rows the count LPs get: solve again only if rows came since
-            if self._lp_rows_at != self.h.getNumRow() and not self.lp_solve(deadline):
-                return None
-            free = float(self.lp_bound)
-            k_star = float(self._lp_val[hubs].sum())
-            values = []
-            if abs(k_star - round(k_star)) > 1e-6:
+            with self._free_lp_kept():
+                # k* must come from an LP with the rows the count LPs get: solve again only if rows came since
+                if self._lp_rows_at != self.h.getNumRow() and not self.lp_solve(deadline):
+                    return None
+                free, k_star = float(self.lp_bound), self._lp_count()
+                if whole(k_star):
+                    return free
+                values = []
                 for k in (math.floor(k_star), math.ceil(k_star)):
-                    highs_direct.add_rows(self.h, [(hubs, [1.0] * len(hubs), float(k), float(k))])
-                    row = self.h.getNumRow() - 1
-                    try:
+                    with self._count_fixed(k):
                         if self.lp_solve(deadline):
                             values.append(float(self.lp_bound))
                         elif self.h.getModelStatus() == highspy.HighsModelStatus.kInfeasible:
                             values.append(math.inf)  # no indeling has k SWVs
                         else:
                             return None
-                    finally:
-                        self.h.changeRowBounds(row, -INF, INF)
-            bound = max(free, min(values)) if values and min(values) < math.inf else free
-            return bound
+                return max(free, min(values)) if min(values) < math.inf else free
         finally:
             self.h.setOptionValue("solve_relaxation", False)
-            self._lp_val, self._lp_dual, self._row_dual, self.lp_bound, self._lp_rows_at = saved
 
     def count_lps(self, start, seconds: float) -> list[int] | None:
         """LP rounds (:meth:`lp_cuts`) with the number of SWVs fixed, first at ``start``'s count, then at one more
@@ -634,25 +653,17 @@ class _HighsRounds:
         if self._lp_val is None or start is None:
             return None
         s = self.inst.settings
-        hubs = self.mod.hub_cols
-        free_val, free_dual, free_bound, free_rows = self._lp_val, self._lp_dual, self.lp_bound, self._lp_rows_at
         k0 = len(set(start))
-        counts = [k0] + ([k0 + 1] if float(free_val[hubs].sum()) >= k0 + 0.5 else [])
+        counts = [k0] + ([k0 + 1] if self._lp_count() >= k0 + 0.5 else [])
         best = None
-        try:
+        # the free LP's values stand for what follows (reduced-cost fixing is done; lp_hubs reads them)
+        with self._free_lp_kept():
             for k in counts:
                 if s.target_swvs is not None or (s.min_swvs or 0) > k or (s.max_swvs is not None and k > s.max_swvs):
                     continue
-                highs_direct.add_rows(self.h, [(hubs, [1.0] * len(hubs), float(k), float(k))])
-                row = self.h.getNumRow() - 1
-                try:
+                with self._count_fixed(k):
                     if self.lp_cuts(time.perf_counter() + seconds) is not None:
                         best = _better(self.inst, best, self.lp_rounding(min(1.0, seconds / 5)))
-                finally:
-                    self.h.changeRowBounds(row, -INF, INF)
-        finally:
-            # the free LP's values stand for what follows (reduced-cost fixing is done; lp_hubs reads them)
-            self._lp_val, self._lp_dual, self.lp_bound, self._lp_rows_at = free_val, free_dual, free_bound, free_rows
         return best
 
     def _on_solution(self, e) -> None:
