@@ -100,6 +100,8 @@ def test_no_hub_prices_out_at_the_whole_models_lp_optimum(seed, counts):
             assert rho[k] >= -tol, (j, open_, rho[k])
         if 1e-7 < open_ < 1 - 1e-7:
             assert rho[k] == pytest.approx(0.0, abs=tol)
+        if open_ >= 1 - 1e-7:  # the block's value at the LP's point is rho: never above 0
+            assert rho[k] <= tol
 
 
 @pytest.mark.parametrize("seed,counts", CASES)
@@ -254,3 +256,40 @@ def test_a_master_grown_after_its_last_solve_still_rounds():
         out = priced.lp_rounding(0.5)
         assert out is None or not inst.violations(out)
     assert grown > 0
+
+
+def test_a_real_pc4_region_prices_to_the_whole_lp(ds):
+    """PC4 JZ22 on the embedded data with the default scenario (disruption, contiguity, four facility types): from the
+    warm start's hubs the rounds run until no hub prices out, and their bound lies between the whole model's LP and
+    the region's proven optimum."""
+    from regioindeling.scenario import load_scenario, scenario_from_dict
+    from regioindeling.solve import _warm, build_tasks
+    from regioindeling.units import UnitSet
+    from solvers import heuristic
+
+    doc = load_scenario().to_dict()
+    doc["units"]["level"] = "pc4"
+    sc = scenario_from_dict(doc)
+    (task,) = build_tasks(ds, sc, UnitSet.for_scenario(ds, sc), ["JZ22"])
+    inst = task.model.instance
+    assert inst.settings.disruption_weight > 0 and inst.settings.contiguity
+    start = heuristic.warm_start(inst, _warm(task))
+    res = task.model.solve(_warm(task))
+    assert res.status == "optimal"
+    want = _whole_lp(inst)
+    priced = hub_pricing.HubPricedLP(inst, set(start), _HighsRounds)
+    bound = priced.lp_cuts(math.inf)
+    assert priced.added > 0 and priced.price()[1] == []
+    tol = 1e-6 * abs(res.objective)
+    assert want - tol <= bound <= res.objective + tol
+    # at the whole model's LP optimum no hub it leaves closed has a block below 0, and every hub it opens has one
+    # at most 0 (the block's value at the LP's point): a reduced cost priced too high would break the second
+    whole = _HighsRounds(inst)
+    whole.h.setOptionValue("solve_relaxation", True)
+    assert whole.lp_solve(math.inf)
+    hubs = sorted(inst.hub_region)
+    rho = hub_pricing.HubPrices(inst).exact(whole.mod, whole._row_dual, hubs)
+    opened = np.array([whole._lp_val[whole.mod.x[j, j]] for j in hubs])
+    closed = opened < 1e-7
+    assert closed.sum() > len(hubs) // 2 and np.all(rho[closed] >= -tol)
+    assert np.all(rho[opened > 1 - 1e-7] <= tol)
