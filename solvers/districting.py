@@ -483,9 +483,7 @@ class _HighsRounds:
         self.mod = highs_direct.build(inst)
         self.h = highs_direct.to_highs(self.mod, s.threads, s.seed)
         self.mod.rows = highs_direct.Rows()  # HiGHS holds the rows now (PC4 JZ02: 2 million coefficients)
-        self.integer = np.asarray(self.mod.integer, dtype=bool)
-        self.cols = np.array(list(self.mod.x.values()), dtype=np.int64)
-        self.pairs = list(self.mod.x)
+        self.index_columns()
         self.lp_rounds = 0
         self.lp_rows = 0
         self.lp_bound: float | None = None
@@ -501,23 +499,36 @@ class _HighsRounds:
         self._row_dual: np.ndarray | None = None
         self._lp_rows_at = -1
 
+    def index_columns(self) -> None:
+        """The column views of :attr:`mod` (integrality, the x columns and their (unit, hub) pairs); again after
+        columns are appended (:mod:`solvers.hub_pricing`)."""
+        self.integer = np.asarray(self.mod.integer, dtype=bool)
+        self.cols = np.array(list(self.mod.x.values()), dtype=np.int64)
+        self.pairs = list(self.mod.x)
+
     def has_var(self, i: int, j: int) -> bool:
         return (i, j) in self.mod.x
+
+    @contextlib.contextmanager
+    def relaxation(self):
+        """HiGHS solves the LP relaxation within the block, the MIP again after it."""
+        self.h.setOptionValue("solve_relaxation", True)
+        try:
+            yield
+        finally:
+            self.h.setOptionValue("solve_relaxation", False)
 
     def lp_cuts(self, deadline: float) -> float | None:
         """Solve the LP relaxation, add the violated separators of its solution, repeat until none is violated
         or the deadline; returns the last LP bound (valid for the MIP)."""
         bound = None
-        self.h.setOptionValue("solve_relaxation", True)
-        try:
+        with self.relaxation():
             while time.perf_counter() < deadline and self.lp_solve(deadline):
                 bound = self.lp_bound
                 cuts, kept = self.lp_separate()
                 if not cuts and not kept:
                     break
                 self.add_lp_rows(cuts, kept)
-        finally:
-            self.h.setOptionValue("solve_relaxation", False)
         return bound
 
     def lp_solve(self, deadline: float) -> bool:
@@ -623,27 +634,23 @@ class _HighsRounds:
         if self._lp_val is None or whole(self._lp_count()):
             # the last free LP opens a whole number of hubs: nothing to gain, so no time spent (PC4 JZ39, JZ33)
             return None
-        self.h.setOptionValue("solve_relaxation", True)
-        try:
-            with self._free_lp_kept():
-                # k* must come from an LP with the rows the count LPs get: solve again only if rows came since
-                if self._lp_rows_at != self.h.getNumRow() and not self.lp_solve(deadline):
-                    return None
-                free, k_star = float(self.lp_bound), self._lp_count()
-                if whole(k_star):
-                    return free
-                values = []
-                for k in (math.floor(k_star), math.ceil(k_star)):
-                    with self._count_fixed(k):
-                        if self.lp_solve(deadline):
-                            values.append(float(self.lp_bound))
-                        elif self.h.getModelStatus() == highspy.HighsModelStatus.kInfeasible:
-                            values.append(math.inf)  # no indeling has k SWVs
-                        else:
-                            return None
-                return max(free, min(values)) if min(values) < math.inf else free
-        finally:
-            self.h.setOptionValue("solve_relaxation", False)
+        with self.relaxation(), self._free_lp_kept():
+            # k* must come from an LP with the rows the count LPs get: solve again only if rows came since
+            if self._lp_rows_at != self.h.getNumRow() and not self.lp_solve(deadline):
+                return None
+            free, k_star = float(self.lp_bound), self._lp_count()
+            if whole(k_star):
+                return free
+            values = []
+            for k in (math.floor(k_star), math.ceil(k_star)):
+                with self._count_fixed(k):
+                    if self.lp_solve(deadline):
+                        values.append(float(self.lp_bound))
+                    elif self.h.getModelStatus() == highspy.HighsModelStatus.kInfeasible:
+                        values.append(math.inf)  # no indeling has k SWVs
+                    else:
+                        return None
+            return max(free, min(values)) if min(values) < math.inf else free
 
     def count_lps(self, start, seconds: float) -> list[int] | None:
         """LP rounds (:meth:`lp_cuts`) with the number of SWVs fixed, first at ``start``'s count, then at one more

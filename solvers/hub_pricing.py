@@ -205,8 +205,7 @@ class HubPricedLP:
         """LP rounds as :meth:`_HighsRounds.lp_cuts`, pricing hubs in after every solve; returns the bound
         (the Lagrangian bound while hubs still price out, the LP's once none does)."""
         inner = self.inner
-        inner.h.setOptionValue("solve_relaxation", True)
-        try:
+        with inner.relaxation():
             while time.perf_counter() < deadline:
                 if not inner.lp_solve(deadline) or inner._row_dual is None:
                     break
@@ -218,8 +217,6 @@ class HubPricedLP:
                 inner.add_lp_rows(cuts, kept)
                 if new:
                     self._extend(new)
-        finally:
-            inner.h.setOptionValue("solve_relaxation", False)
         return self.lp_bound
 
     def price(self) -> tuple[float, list[int]]:
@@ -289,9 +286,7 @@ class HubPricedLP:
         self.hubs |= set(new)
         self.added += len(new)
         inner.inst = replace(self.inst, hubs=frozenset(self.hubs))
-        inner.integer = np.asarray(mod.integer, dtype=bool)
-        inner.cols = np.array(list(mod.x.values()), dtype=np.int64)
-        inner.pairs = list(mod.x)
+        inner.index_columns()
 
     def lp_rounding(self, seconds: float):
         return self.inner.lp_rounding(seconds)
