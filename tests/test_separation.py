@@ -47,6 +47,64 @@ def test_fractional_finds_the_min_vertex_cut_on_a_path():
         assert xval[i, j] > sum(xval.get((k, j), 0.0) for k in cut)  # each returned cut is violated
 
 
+def _random_graph(rng, n: int, p: float):
+    nb = [set() for _ in range(n)]
+    for a in range(n):
+        for b in range(a + 1, n):
+            if rng.random() < p:
+                nb[a].add(b)
+                nb[b].add(a)
+    return tuple(tuple(sorted(x)) for x in nb)
+
+
+def _reachable(nb, region, s: int, targets: set[int], removed: set[int]) -> bool:
+    seen, stack = {s}, [s]
+    while stack:
+        u = stack.pop()
+        if u in targets:
+            return True
+        for w in nb[u]:
+            if w in region and w not in removed and w not in seen:
+                seen.add(w)
+                stack.append(w)
+    return False
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_min_vertex_cut_equals_the_cheapest_separator_by_enumeration(seed):
+    """The max flow equals the least capacity of a vertex set separating s from the targets (every subset
+    tried), and the boundary of the returned side is such a set; with ``cut_targets`` targets may be in it."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(5, 13))
+    nb = _random_graph(rng, n, float(rng.uniform(0.2, 0.6)))
+    region = frozenset(range(n)) - ({int(rng.integers(1, n))} if seed % 3 == 0 else set())
+    s = 0
+    targets = {int(t) for t in rng.choice(np.arange(1, n), size=int(rng.integers(1, 3)), replace=False)
+               if int(t) in region}
+    if not targets:
+        return
+    cap = {k: float(rng.choice([0.0, 0.1, 0.25, 0.5, 1.0])) for k in region}
+    cut_targets = bool(seed % 2)
+    allowed = [k for k in sorted(region) if k != s and (cut_targets or k not in targets)]
+    best = math.inf
+    for mask in range(1 << len(allowed)):
+        removed = {k for b, k in enumerate(allowed) if mask >> b & 1}
+        if not _reachable(nb, region, s, targets, removed):
+            best = min(best, sum(cap[k] for k in removed))
+    flow, side = separation._min_vertex_cut(nb, region, cap, s, targets, math.inf, cut_targets=cut_targets)
+    if best == math.inf:  # a target next to s (and not cuttable): no separator, the flow is unbounded
+        assert flow >= 1e8
+        return
+    assert flow == pytest.approx(best, abs=1e-9)
+    cut = set(separation._boundary(nb, region, side))
+    assert s in side and not (side & targets)
+    assert not _reachable(nb, region, s, targets, cut)
+    assert sum(cap[k] for k in cut) == pytest.approx(best, abs=1e-9)
+    # stopped at a limit below the max flow: at least that much flow, never more than the max flow
+    part, _side = separation._min_vertex_cut(nb, region, cap, s, targets, best / 2, cut_targets=cut_targets)
+    assert best / 2 - 1e-12 <= part <= best + 1e-9
+
+
 def test_fractional_finds_nothing_when_the_point_is_connected():
     inst = _path(4).instance
     xval = {(0, 0): 1.0, (1, 0): 0.6, (2, 0): 0.6, (3, 0): 0.5}
@@ -220,9 +278,9 @@ def test_without_contiguity_the_lp_rounds_run_for_disruption_and_branch_and_boun
     rounds = []
     lp_cuts = dist._HighsRounds.lp_cuts
 
-    def counted(self, deadline):
+    def counted(self, deadline, **kw):
         rounds.append(deadline)
-        return lp_cuts(self, deadline)
+        return lp_cuts(self, deadline, **kw)
 
     monkeypatch.setattr(dist._HighsRounds, "lp_cuts", counted)
     d = random_instance(seed, contiguity=False, disruption_weight=3.0, min_pupils=0.0, max_pupils=INF)
