@@ -518,17 +518,29 @@ class _HighsRounds:
         finally:
             self.h.setOptionValue("solve_relaxation", False)
 
-    def lp_cuts(self, deadline: float) -> float | None:
+    def lp_cuts(self, deadline: float, pricing=None) -> float | None:
         """Solve the LP relaxation, add the violated separators of its solution, repeat until none is violated
-        or the deadline; returns the last LP bound (valid for the MIP)."""
+        or the deadline; returns the last LP bound (valid for the MIP). With ``pricing`` (a
+        :class:`solvers.hub_pricing.HubPricedLP` over this model) absent hubs are priced after every solve and
+        the blocks of those that price out appended; the bound is then the best Lagrangian bound of the rounds,
+        and the rounds go on until no hub prices out either."""
         bound = None
         with self.relaxation():
             while time.perf_counter() < deadline and self.lp_solve(deadline):
-                bound = self.lp_bound
+                new: list[int] = []
+                if pricing is None:
+                    bound = self.lp_bound
+                elif self._row_dual is None:
+                    break  # no duals, no prices (and no bound)
+                else:
+                    priced, new = pricing.price()
+                    bound = priced if bound is None else max(bound, priced)
                 cuts, kept = self.lp_separate()
-                if not cuts and not kept:
+                if not cuts and not kept and not new:
                     break
                 self.add_lp_rows(cuts, kept)
+                if new:
+                    pricing.extend(new)
         return bound
 
     def lp_solve(self, deadline: float) -> bool:

@@ -269,7 +269,9 @@ def to_highs(mod: Model, threads: int, seed: int):
 
 
 def add_rows(h, rows: list[tuple[list[int], list[float], float, float]]) -> None:
-    """Append rows (cols, vals, lower, upper) to a Highs model."""
+    """Append rows (cols, vals, lower, upper) to a Highs model; raises if HiGHS refuses them."""
+    import highspy
+
     if not rows:
         return
     lower = np.array([r[2] for r in rows], dtype=float)
@@ -279,8 +281,12 @@ def add_rows(h, rows: list[tuple[list[int], list[float], float, float]]) -> None
         starts.append(len(index))
         index += cols
         value += vals
-    h.addRows(len(rows), lower, upper, len(index), np.array(starts, dtype=np.int32),
-              np.array(index, dtype=np.int32), np.array(value, dtype=float))
+    status = h.addRows(len(rows), lower, upper, len(index), np.array(starts, dtype=np.int32),
+                       np.array(index, dtype=np.int32), np.array(value, dtype=float))
+    # HiGHS rejects the whole batch (a repeated column in a row, say) and carries on without it: a weaker model
+    # that nothing would notice
+    if status == highspy.HighsStatus.kError:
+        raise RuntimeError(f"HiGHS refused {len(rows)} rows (a repeated or unknown column in one of them)")
 
 
 def start_values(inst: Instance, mod: Model, hub_of) -> np.ndarray:

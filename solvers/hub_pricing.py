@@ -32,7 +32,6 @@ no :math:`\rho_j` is negative the master's LP is the whole model's LP with the s
 
 from __future__ import annotations
 
-import time
 from dataclasses import replace
 from typing import Callable
 
@@ -157,23 +156,11 @@ def _small_lp(highspy, cost: np.ndarray, rows, lower, upper, threads: int) -> fl
     # size fails (PC4 JZ02 with threads = 2: every block "infeasible", so nothing priced in and the master's
     # LP, which is no bound, stood as one: 922.6k above its 920.3k indeling)
     h.setOptionValue("threads", int(threads))
-    lp = highspy.HighsLp()
     n = len(cost)
-    lp.num_col_, lp.num_row_ = n, len(rows)
-    lp.col_cost_ = np.asarray(cost, dtype=float)
-    lp.col_lower_, lp.col_upper_ = np.zeros(n), np.ones(n)
-    lp.row_lower_, lp.row_upper_ = np.asarray(lower, dtype=float), np.asarray(upper, dtype=float)
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
-    lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = n, len(rows)
-    start, index, value = [0], [], []
-    for c, v in rows:
-        index += c
-        value += v
-        start.append(len(index))
-    lp.a_matrix_.start_ = np.asarray(start, dtype=np.int32)
-    lp.a_matrix_.index_ = np.asarray(index, dtype=np.int32)
-    lp.a_matrix_.value_ = np.asarray(value, dtype=float)
-    h.passModel(lp)
+    h.addVars(n, np.zeros(n), np.ones(n))
+    h.changeColsCost(n, np.arange(n, dtype=np.int32), np.asarray(cost, dtype=float))
+    highs_direct.add_rows(h, [(list(c), list(v), float(lo), float(hi))
+                              for (c, v), lo, hi in zip(rows, lower, upper)])
     h.run()
     status = h.getModelStatus()
     if status == highspy.HighsModelStatus.kInfeasible:
@@ -204,19 +191,9 @@ class HubPricedLP:
     def lp_cuts(self, deadline: float) -> float | None:
         """LP rounds as :meth:`_HighsRounds.lp_cuts`, pricing hubs in after every solve; returns the bound
         (the Lagrangian bound while hubs still price out, the LP's once none does)."""
-        inner = self.inner
-        with inner.relaxation():
-            while time.perf_counter() < deadline:
-                if not inner.lp_solve(deadline) or inner._row_dual is None:
-                    break
-                bound, new = self.price()
-                self.lp_bound = bound if self.lp_bound is None else max(self.lp_bound, bound)
-                cuts, kept = inner.lp_separate()
-                if not cuts and not kept and not new:
-                    break
-                inner.add_lp_rows(cuts, kept)
-                if new:
-                    self._extend(new)
+        bound = self.inner.lp_cuts(deadline, pricing=self)
+        if bound is not None:
+            self.lp_bound = bound if self.lp_bound is None else max(self.lp_bound, bound)
         return self.lp_bound
 
     def price(self) -> tuple[float, list[int]]:
@@ -233,7 +210,7 @@ class HubPricedLP:
         new = [absent[k] for k in np.argsort(rho, kind="stable") if rho[k] < -tol][:MAX_ADD]
         return lp + float(np.minimum(0.0, rho).sum()), new
 
-    def _extend(self, new: list[int]) -> None:
+    def extend(self, new: list[int]) -> None:
         """Append the blocks of the hubs ``new`` to the master: the model of those hubs alone, its coupling rows
         merged into the master's and its own rows appended."""
         inner, h = self.inner, self.inner.h

@@ -49,7 +49,7 @@ def test_master_with_every_hub_is_the_whole_model(seed, counts):
     priced = hub_pricing.HubPricedLP(inst, hubs, _HighsRounds)
     rest = sorted(set(inst.hub_region) - hubs)
     for k in range(0, len(rest), 2):
-        priced._extend(rest[k:k + 2])
+        priced.extend(rest[k:k + 2])
     mod = priced.inner.mod
     assert priced.hubs == set(inst.hub_region)
     assert sorted(mod.x) == sorted(highs_direct.build(inst).x)
@@ -72,7 +72,7 @@ def test_a_block_may_bring_a_current_swv_the_master_could_not_succeed():
         for j in sorted(inst.hub_region):
             priced = hub_pricing.HubPricedLP(inst, {j}, _HighsRounds)
             before = set(priced.inner.mod.successor_rows)
-            priced._extend(sorted(set(inst.hub_region) - {j}))
+            priced.extend(sorted(set(inst.hub_region) - {j}))
             after = priced.inner.mod.successor_rows
             grown += len(set(after) - before)
             assert sorted(after) == sorted(highs_direct.build(inst).successor_rows)
@@ -250,7 +250,7 @@ def test_a_master_grown_after_its_last_solve_still_rounds():
         if not new:
             continue
         grown += 1
-        priced._extend(new)
+        priced.extend(new)
         assert len(priced.inner._lp_val) == priced.inner.h.getNumCol()
         assert priced.lp_hubs() == before
         out = priced.lp_rounding(0.5)

@@ -309,7 +309,7 @@ def test_a_useless_solver_bound_is_replaced_by_the_floor(monkeypatch):
         return backend.RunResult("timeout", run.has_solution, -7.2e6, run.seconds)
 
     monkeypatch.setattr(backend, "read_highs", weak)
-    monkeypatch.setattr(solvers.districting._HighsRounds, "lp_cuts", lambda self, deadline: None)
+    monkeypatch.setattr(solvers.districting._HighsRounds, "lp_cuts", lambda self, deadline, **kw: None)
     res = d.solve()
     assert res.status == "timeout" and res.objective is not None
     assert res.bound == pytest.approx(d.instance.floor_bound()) and res.bound >= 0
