@@ -4,7 +4,8 @@ Run from the project root:  python bench/bench_solve.py [gemeente] [hybrid] [pc4
 [resolve] [resolve-pc4[=JZxx]] [target] [target-hybrid]
 Prints wall time (model build included), status counts, objective, gap and peak memory (summed PSS of this
 process and its worker processes, bench/memory.py); with BENCH_TABLE=1 also every jeugdregio's status, seconds,
-gap, objective and bound. Figures go to bench/RESULTS.md with the machine's load (`uptime`).
+gap, objective and bound. The first line describes the machine (bench/machine.py); figures go to bench/RESULTS.md
+with it.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from regioindeling.data import load  # noqa: E402
 from regioindeling.errors import InputError  # noqa: E402
 from regioindeling.scenario import load_scenario, scenario_from_dict  # noqa: E402
 from regioindeling.solve import solve  # noqa: E402
+from bench import machine  # noqa: E402
 from bench.memory import TreeMemory  # noqa: E402
 
 
@@ -120,7 +122,7 @@ def main(argv: list[str]) -> None:
 
 def _main(argv: list[str]) -> None:
     what = argv or ["gemeente", "resolve"]
-    print(f"load: {os.getloadavg()}, cpus {os.cpu_count()}")
+    print(machine.describe())
     t = time.perf_counter()
     ds = load()
     print(f"dataset load {time.perf_counter() - t:.2f} s")

@@ -29,6 +29,7 @@ from regioindeling.model import Proposal  # noqa: E402
 from regioindeling.scenario import load_scenario, scenario_from_dict  # noqa: E402
 from regioindeling.solve import solve  # noqa: E402
 from regioindeling.units import UnitSet  # noqa: E402
+from bench import machine  # noqa: E402
 
 SKIP = {"JZ13", "JZ24", "JZ29"}
 MAXP_FLOOR = 20_000  # pupils; MaxP needs a floor (our default has none): about a median merged SWV today
@@ -53,7 +54,7 @@ def _score(ds, sc, us, assignment, hubs, seconds, method):
 
 
 def main() -> None:
-    print(f"load: {os.getloadavg()}, cpus {os.cpu_count()}")
+    print(machine.describe())
     ds = load()
     base = load_scenario().to_dict()
     base["units"]["level"] = "gemeente"
