@@ -51,11 +51,16 @@ def _errors(at: AppTest) -> list[str]:
 
 
 def _wait_for_job(at: AppTest, key: str = "job", limit_s: float = 600) -> None:
-    """AppTest does not run timed fragments: rerun until the background job is collected."""
+    """AppTest does not run timed fragments: wait for the background job's thread (it runs in this process), then
+    rerun until the page has collected it (reruns while the job runs would only compete with it for the GIL)."""
     end = time.time() + limit_s
+    job = at.session_state[key] if key in at.session_state else None
+    if job is not None and job.thread is not None:
+        job.thread.join(timeout=max(0.0, end - time.time()))
     while key in at.session_state and time.time() < end:
-        time.sleep(1.0)
         at.run()
+        if key in at.session_state:
+            time.sleep(0.2)
     assert key not in at.session_state, "the run did not finish in time"
 
 
@@ -224,6 +229,8 @@ def test_edit_move_lock_and_reoptimise_with_locks(at, monkeypatch):
         return real(*a, start=start, **k)
 
     monkeypatch.setattr(solve_mod, "solve", solve)
+    _open(at, "Scenario")
+    at.number_input(key="sc.objective.disruption").set_value(0.75)
     _run_default(at, "JZ10")  # the default scenario makes two SWVs here
     proposal = at.session_state["result"]["proposal"]
     assert len(proposal.swv_ids()) >= 2
@@ -244,6 +251,7 @@ def test_edit_move_lock_and_reoptimise_with_locks(at, monkeypatch):
     res = at.session_state["result"]
     assert res["source"] == "re-optimised with locks", _errors(at)
     assert res["scenario"].locks.pin == {unit: other} and res["scenario"].jeugdregios == ["JZ10"]
+    assert res["scenario"].objective.disruption == 0.75  # the form's value, read while the Edit tab is open
     assert unit in res["proposal"].assignment
     # the run started from the indeling on screen, the hand move included
     assert starts[0] is None and starts[-1] is not None and starts[-1].assignment[unit] == other
@@ -498,6 +506,20 @@ def test_form_values_survive_a_dropped_widget_state():
     assert F.scenario_from_state(state, specs).travel.max_km == 30.0
 
 
+def test_form_values_off_the_form_tab_come_from_the_backup():
+    """On another tab a widget key can hold its first (default) value: the planner's choice is in the backup."""
+    specs = F.field_specs()
+    key = next(s.key for s in specs if s.path == ("travel", "max_km"))
+    state = {key: 30.0, F.RUN: 7, F.DRAWN: 7}
+    F._remember(state, key)
+    state[key] = 45.0  # drawn in this run: the widget's own value is the newest
+    assert F.form_values(state, specs)[key] == 45.0
+    state[F.RUN] = 8  # the next run is on another tab and the key is back at its default
+    assert F.form_values(state, specs)[key] == 30.0
+    assert F.scenario_from_state(state, specs).travel.max_km == 30.0
+    assert F.form_values({key: 50.0}, specs)[key] == 50.0  # a plain dict of values is taken as it is
+
+
 def test_run_says_what_it_will_solve(at):
     _open(at, "Scenario")
     assert any("whole country: all 42" in c.value for c in at.caption)
@@ -556,3 +578,6 @@ def test_trade_off_sweep_over_the_national_swv_target(at):
     points = _sweep(at, "objective.target_swvs_national", "86, 88")
     assert [(p["value"], p["n_swvs"]) for p in points] == [(86, 86), (88, 88)]
     assert all(p["scenario"].objective.target_swvs_national == p["value"] for p in points)
+    # the sweep varies the form's scenario, although the form is not drawn on the Trade-off tab
+    assert all(p["scenario"].units.level == "gemeente" and p["scenario"].size.max_pupils == 150000
+               and p["scenario"].objective.swv_count == 100000.0 for p in points)

@@ -137,13 +137,32 @@ def check_choices(scenario: Scenario, specs: list[FieldSpec], source: str) -> No
                              field=".".join(spec.path))
 
 
+def form_values(state, specs: list[FieldSpec]) -> dict:
+    """The planner's form values by widget key, from any tab.
+
+    The widgets' own state is current only in a run that drew the form: on another tab Streamlit may hand back
+    the value first assigned to the key (the default) instead of the planner's choice, so BACKUP is read there.
+    A plain dict (no run counters) is taken as it is.
+    """
+    drawn_now = state.get(DRAWN) == state.get(RUN)
+    backup = state.get(BACKUP, {})
+    out = {}
+    for spec in specs:
+        if drawn_now and spec.key in state:
+            out[spec.key] = state[spec.key]
+        else:
+            out[spec.key] = backup.get(spec.key, state.get(spec.key, widget_value(spec, spec.default)))
+    return out
+
+
 def scenario_from_state(state, specs: list[FieldSpec], source: str = "scenario form") -> Scenario:
-    """Build and validate the scenario from widget values; raises InputError naming the field."""
+    """Build and validate the scenario from the form (:func:`form_values`); raises InputError naming the field."""
     from regioindeling.errors import InputError
 
+    values = form_values(state, specs)
     data: dict = {}
     for spec in specs:
-        v = state.get(spec.key, state.get(BACKUP, {}).get(spec.key, widget_value(spec, spec.default)))
+        v = values[spec.key]
         if spec.kind == "json":
             text = str(v).strip() or "{}"
             try:

@@ -568,7 +568,7 @@ def page_edit(ds, specs) -> None:
             _show_error(exc)
     if b2.button("Lock here", key="edit_lock", help="Pin this unit to its SWV in the scenario's locks.pin"):
         try:
-            pins = json.loads(st.session_state.get("sc.locks.pin") or "{}")
+            pins = json.loads(F.form_values(st.session_state, specs)["sc.locks.pin"] or "{}")
             pins[unit] = res["proposal"].assignment[unit]
             _queue_form_values({"sc.locks.pin": json.dumps(pins, sort_keys=True)},
                                f"Locked {unit} to {pins[unit]} (see Scenario → Locks)")
@@ -578,9 +578,9 @@ def page_edit(ds, specs) -> None:
                  help="Solve again with the locks kept (hand moves become pins), starting from the indeling shown: "
                       "it is repaired against the locks and used where it is valid, so the solve starts close."):
         try:
-            pins = json.loads(st.session_state.get("sc.locks.pin") or "{}")
+            values = F.form_values(st.session_state, specs)
+            pins = json.loads(values["sc.locks.pin"] or "{}")
             pins.update(st.session_state.get("edit_moves", {}))
-            values = {k: st.session_state.get(k) for k in (sp.key for sp in specs)}
             values["sc.locks.pin"] = json.dumps(pins, sort_keys=True)
             scenario = F.scenario_from_state(values, specs)
             if not scenario.jeugdregios and scenario.objective.target_swvs_national is None:
