@@ -50,6 +50,19 @@ def use_threads(threads: int) -> None:
         _POOL["threads"] = threads
 
 
+def run_highs(h) -> None:
+    """``h.run()``; if HiGHS refused the run because its process-wide thread pool has another size, once more on a
+    new pool. The record in :func:`use_threads` only knows this module's runs: a HiGHS run made elsewhere in the
+    process (a plain ``pulp.HiGHS``, spopt, a test) makes a pool of the machine's size, and every later run asking
+    for another size would otherwise fail without a solution (CI: 38 tests after one such run)."""
+    import highspy
+
+    if h.run() == highspy.HighsStatus.kError and h.getModelStatus() == highspy.HighsModelStatus.kNotset:
+        highspy.Highs.resetGlobalScheduler(True)
+        _POOL["threads"] = int(h.getOptionValue("threads")[1])  # (status, value)
+        h.run()
+
+
 class _WarmHiGHS(pulp.HiGHS):
     """pulp.HiGHS plus a warm start: passes the variables' current values to HiGHS before the run."""
 
@@ -70,7 +83,7 @@ class _WarmHiGHS(pulp.HiGHS):
             sol.col_value = [float(v.varValue or 0.0) for v in lp.variables()]
             sol.value_valid = True
             lp.solverModel.setSolution(sol)
-        lp.solverModel.run()
+        run_highs(lp.solverModel)
 
 
 def run(prob: pulp.LpProblem, backend: str, time_limit: float, gap: float, threads: int, seed: int,

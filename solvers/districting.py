@@ -552,7 +552,7 @@ class _HighsRounds:
         # HiGHS 1.16 holds an LP (unlike a MIP) to time_limit on the model's cumulative run clock, so an LP after
         # earlier runs would stop at once (count_lps after the LP rounds did)
         h.setOptionValue("time_limit", h.getRunTime() + max(0.05, deadline - time.perf_counter()))
-        h.run()
+        backend.run_highs(h)
         if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             return False
         self.lp_bound = float(h.getInfo().objective_function_value)
@@ -747,7 +747,7 @@ class _HighsRounds:
             h.cbMipImprovingSolution.subscribe(lambda e: solution()(e))
             h.cbMipInterrupt.subscribe(lambda e: interrupt()(e))
             self._watching = True
-        h.run()
+        backend.run_highs(h)
         run = backend.read_highs(h, time.perf_counter() - t)
         self.interrupted = self._stop
         if self.cutoff is not None:

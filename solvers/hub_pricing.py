@@ -37,7 +37,7 @@ from typing import Callable
 
 import numpy as np
 
-from solvers import highs_direct
+from solvers import backend, highs_direct
 from solvers.instance import Instance
 
 # Hubs added per LP round at most (the most negative first). More at once makes the master bigger for good, fewer
@@ -161,7 +161,7 @@ def _small_lp(highspy, cost: np.ndarray, rows, lower, upper, threads: int) -> fl
     h.changeColsCost(n, np.arange(n, dtype=np.int32), np.asarray(cost, dtype=float))
     highs_direct.add_rows(h, [(list(c), list(v), float(lo), float(hi))
                               for (c, v), lo, hi in zip(rows, lower, upper)])
-    h.run()
+    backend.run_highs(h)
     status = h.getModelStatus()
     if status == highspy.HighsModelStatus.kInfeasible:
         return float("inf")

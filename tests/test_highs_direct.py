@@ -35,3 +35,20 @@ def test_add_rows_of_nothing_changes_nothing():
     h = _model(2)
     highs_direct.add_rows(h, [])
     assert h.getNumRow() == 0
+
+
+def test_a_run_elsewhere_in_the_process_with_another_pool_size_does_not_break_the_solver():
+    """A HiGHS run made without solvers.backend (a plain pulp.HiGHS, spopt) sets up the process's thread pool at
+    its own size; the solver's later runs must still solve (they were refused: no solution, status not set)."""
+    from solvers import backend
+    from solvers.districting import _HighsRounds
+    from tests.test_separation import random_instance
+
+    inst = random_instance(3, n=7, disruption_weight=3.0).instance  # threads = 1
+    backend.use_threads(1)
+    h = _model(2)
+    h.setOptionValue("threads", 2)  # bypasses backend.use_threads, as another library would
+    h.run()
+    assert h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+    rounds = _HighsRounds(inst)
+    assert rounds.lp_solve(float("inf")) and rounds.lp_bound is not None
