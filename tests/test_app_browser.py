@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 
 import pytest
 
-from tests.browser_server import ROOT, app_server, choose_jeugdregio, name_scenario, open_app, run_scenario
+from tests.browser_server import (ROOT, app_server, choose_jeugdregio, name_scenario, open_app, run_scenario,
+                                  wait_idle)
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -69,6 +71,26 @@ def test_run_default_scenario_for_one_jeugdregio_and_download(server, browser):
     data = json.loads(path.read_text("utf-8"))
     assert data["type"] == "FeatureCollection" and data["features"]
     assert "crs" not in data
+    page.close()
+
+
+def test_trade_off_runs_the_scenario_chosen_on_the_form(server, browser):
+    """The Trade-off tab varies the planner's scenario: a jeugdregio chosen on the Scenario tab is kept (the tab
+    used to read the form's defaults there and ran all 42 jeugdregio's for every value)."""
+    pytest.importorskip("regioindeling.solve")
+    from regioindeling.app.main import SWEEP_PARAMS
+
+    n_values = len(SWEEP_PARAMS["travel.max_km"][1].split(","))
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    open_app(page, server)
+    page.get_by_role("tab", name="Scenario", exact=True).click()
+    choose_jeugdregio(page, SMALL_JZ)
+    page.get_by_role("tab", name="Trade-off", exact=True).click()
+    wait_idle(page)
+    page.get_by_role("button", name="Run trade-off").click()
+    progress = page.get_by_text(re.compile(r"of \d+ jeugdregio runs")).first
+    progress.wait_for(timeout=60_000)
+    assert f"of {n_values} jeugdregio runs" in progress.inner_text()
     page.close()
 
 
