@@ -2,12 +2,8 @@
 
 import os
 import re
-import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from bench import machine  # noqa: E402
+from bench import machine  # the project root is on the path (pyproject: pythonpath)
 
 
 def test_describe_names_the_cpus_the_load_and_the_reference_loop(monkeypatch):

@@ -405,9 +405,8 @@ def test_an_lp_after_earlier_runs_gets_its_time():
     """HiGHS holds an LP to time_limit on the model's cumulative run clock; lp_cuts must allow for it."""
     import time
 
-    from solvers.districting import _HighsRounds
-
     from solvers import backend
+    from solvers.districting import _HighsRounds
 
     rounds = _HighsRounds(random_instance(3, n=7, disruption_weight=3.0).instance)
     for _ in range(200_000):  # the MIP, many times: runtime accumulates
