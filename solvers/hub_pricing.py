@@ -268,5 +268,13 @@ class HubPricedLP:
     def lp_rounding(self, seconds: float):
         return self.inner.lp_rounding(seconds)
 
+    def has_var(self, i: int, j: int) -> bool:
+        return self.inner.has_var(i, j)
+
+    def add(self, cuts) -> int:
+        """Separators (of the full model) on the master's columns; the caller keeps only those whose x[i, j] the
+        master has (:meth:`has_var`)."""
+        return self.inner.add(cuts)
+
     def lp_hubs(self, tol: float = 0.01) -> set[int]:
         return self.inner.lp_hubs(tol)

@@ -175,9 +175,9 @@ def test_the_restricted_only_path_never_builds_the_whole_model(seed, monkeypatch
     built, masters = [], []
     real_init, real_priced = _HighsRounds.__init__, hub_pricing.HubPricedLP.__init__
 
-    def spy_init(self, inst):
+    def spy_init(self, inst, pool=None):
         built.append(inst.hubs)
-        real_init(self, inst)
+        real_init(self, inst, pool)
 
     def spy_priced(self, *a, **kw):
         masters.append(self)

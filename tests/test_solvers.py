@@ -314,3 +314,72 @@ def test_a_useless_solver_bound_is_replaced_by_the_floor(monkeypatch):
     assert res.status == "timeout" and res.objective is not None
     assert res.bound == pytest.approx(d.instance.floor_bound()) and res.bound >= 0
     assert 0 <= res.gap <= 1 and f"gap {res.gap:.2%}" in res.message
+
+
+def every_valid_assignment(inst: Instance):
+    """Every valid indeling with every valid hub per SWV (not only the cheapest)."""
+    import itertools
+
+    for part in partitions(list(range(inst.n))):
+        for hubs in itertools.product(*part):
+            hub_of = [0] * inst.n
+            for block, j in zip(part, hubs):
+                for i in block:
+                    hub_of[i] = j
+            if not inst.violations(hub_of):
+                yield hub_of
+
+
+def test_kept_cuts_hold_for_every_valid_indeling_and_keep_the_optimum(monkeypatch):
+    """keep_cuts: the separators a solve added are valid rows (every valid indeling, any hub, meets them), and a
+    second solve that starts with them reaches the brute-force optimum."""
+    from solvers import constraints
+
+    monkeypatch.setattr(constraints, "NEIGHBOUR_CUTS_MAX_VARS", 0)  # so the rounds, not the model, hold them
+    kept = 0
+    for seed in range(40):
+        inst = random_instance(seed, n=7).instance
+        res = Districting(inst, keep_cuts=True).solve()
+        assert Districting(inst).solve().cuts == []  # kept only when asked
+        if not res.cuts:
+            continue
+        kept += len(res.cuts)
+        for hub_of in every_valid_assignment(inst):
+            for i, j, sep in res.cuts:
+                assert hub_of[i] != j or any(hub_of[k] == j for k in sep), (seed, i, j, sep, hub_of)
+        again = Districting(inst).solve(cuts=res.cuts)
+        assert again.status == "optimal"
+        assert math.isclose(again.objective, brute_force(inst), rel_tol=1e-6, abs_tol=1e-6)
+    assert kept >= 20  # the instances do need separators
+
+
+def test_main_model_starts_with_the_travel_only_separators(monkeypatch):
+    """On large models with disruption, the travel-only start's separators are the main model's first rows, so
+    its MIP rounds do not find the same enclaves again."""
+    import solvers.districting as dist
+    from solvers import constraints
+
+    monkeypatch.setattr(dist, "TRAVEL_START_VARS", 0)
+    monkeypatch.setattr(constraints, "NEIGHBOUR_CUTS_MAX_VARS", 0)
+    found, first_main_add = [], []
+    real_travel, real_add = dist._travel_only_start, dist._HighsRounds.add
+
+    def spy_travel(*a, **kw):
+        start, cuts = real_travel(*a, **kw)
+        found.append(list(cuts))
+        return start, cuts
+
+    def spy_add(self, cuts):
+        if self.pool is None and not first_main_add:  # the main model (the travel-only one keeps its cuts)
+            first_main_add.append(list(cuts))
+        return real_add(self, cuts)
+
+    monkeypatch.setattr(dist, "_travel_only_start", spy_travel)
+    monkeypatch.setattr(dist._HighsRounds, "add", spy_add)
+    for seed in (9, 18, 27):
+        found.clear()
+        first_main_add.clear()
+        d = random_instance(seed, n=7, disruption_weight=3.0)
+        assert_matches_brute_force(d)
+        assert found and found[0], seed
+        assert first_main_add[0] == list(dict.fromkeys(found[0])), seed
