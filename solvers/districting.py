@@ -119,8 +119,8 @@ class Districting:
     a binary column at 0 in the LP optimum with reduced cost :math:`> S - z` is fixed to 0 (every solution using
     it costs more than the start); the bound of the restricted model is then reported as :math:`\min(\cdot, S)`.
     PC4-size models (more than 10,000 :math:`x`) first solve the model with only the LP's open hubs and the
-    start's as candidate hubs (:attr:`Instance.hubs`), time-boxed; its solutions are valid here, so it only improves
-    the start. Above 40,000 :math:`x` such restricted solves (with widening candidates) replace branch-and-bound
+    start's as candidate hubs (:attr:`Instance.hubs`), time-boxed, from the separators found so far (the regions
+    are the same); its solutions are valid here, so it only improves the start. Above 40,000 :math:`x` such restricted solves (with widening candidates) replace branch-and-bound
     on the full model, for memory: the result is then never reported optimal, and its bound is the LP bound.
     The full model is then never built: its LP rounds run on a master with the start's hubs, to which
     :mod:`solvers.hub_pricing` appends the blocks of hubs whose reduced cost is negative, and the bound is the
@@ -191,7 +191,6 @@ class Districting:
         separators known to hold here (:attr:`DistrictingResult.cuts` of a solve of the same instance that may
         differ only in objective weights, time limit and gap), added before the first round."""
         inst = self.instance
-        pool: list[separation.Cut] | None = [] if self.keep_cuts else None
         s = inst.settings
         t0 = time.perf_counter()
         problems = infeasibility.precheck(inst)
@@ -201,6 +200,8 @@ class Districting:
         start = heuristic.warm_start(inst, list(warm_start) if warm_start is not None else None)
         n_pairs = _n_pairs(inst)
         pc4_size = s.contiguity and inst.hubs is None and n_pairs > RESTRICTED_HUBS_VARS
+        # PC4-size models keep their separators for the restricted-hub solves, which hold the same rows
+        pool: list[separation.Cut] | None = [] if self.keep_cuts or pc4_size else None
         only = pc4_size and n_pairs > RESTRICTED_ONLY_VARS
         if pc4_size and not only:
             start = _recombined(inst, start, s.time_limit_s * RECOMBINE_START_SHARE)
@@ -240,7 +241,7 @@ class Districting:
                     rounds = None
                 share = (1.0 - RECOMBINE_SHARE_ONLY) if only else RESTRICTED_HUBS_SHARE
                 until = max(t0 + s.time_limit_s * share, time.perf_counter() + s.time_limit_s * RESTRICTED_MIN_SHARE)
-                start = _restricted_search(inst, hubs, start, until, only)
+                start = _restricted_search(inst, hubs, start, until, only, pool)
                 start = _recombined(inst, start, s.time_limit_s * (RECOMBINE_SHARE_ONLY if only else RECOMBINE_SHARE))
         if rounds is not None and start is not None:
             rounds.fix_by_reduced_cost(start)
@@ -320,7 +321,8 @@ class Districting:
                        + f" (gap {gap:.2%})")
         return DistrictingResult(status, {inst.codes[i]: inst.codes[j] for i, j in enumerate(hub_of)},
                                  objective=obj, bound=best_bound, gap=gap, seconds=seconds,
-                                 iterations=iterations, message=message, terms=terms, cuts=pool or [])
+                                 iterations=iterations, message=message, terms=terms,
+                                 cuts=pool if self.keep_cuts and pool else [])
 
 
 # Share of the time limit the LP cutting-plane rounds may use before branch-and-bound starts.
@@ -411,10 +413,11 @@ def _travel_only_start(inst: Instance, seconds: float, start=None
     return _polished(inst, res, seconds), res.cuts
 
 
-def _restricted_search(inst: Instance, lp_hubs: set[int], start, deadline: float, repeat: bool):
+def _restricted_search(inst: Instance, lp_hubs: set[int], start, deadline: float, repeat: bool, cuts=()):
     """Improve ``start`` by restricted-hub solves until ``deadline``: candidates are the LP's open hubs and the
     start's, plus (after a solve that did not improve) the k nearest units of each start hub, k = 1, 3, 7, ...;
-    one solve only unless ``repeat``. Returns the best valid assignment (``start`` if nothing better)."""
+    one solve only unless ``repeat``. Each starts with the separators ``cuts`` of the full model on its hubs.
+    Returns the best valid assignment (``start`` if nothing better)."""
     k = 0
     while True:
         left = deadline - time.perf_counter()
@@ -423,7 +426,7 @@ def _restricted_search(inst: Instance, lp_hubs: set[int], start, deadline: float
             hubs |= set(np.argsort(inst.reach_km[:, h], kind="stable")[:k + 1].tolist())
         if left < 1.0 or not hubs or len(hubs) > inst.n / 3:
             return start
-        new = _restricted_hubs(inst, hubs, left, start)
+        new = _restricted_hubs(inst, hubs, left, start, cuts)
         if new is not None and (start is None or inst.objective_of(new)["objective"]
                                 < inst.objective_of(start)["objective"] - 1e-6):
             start = new
@@ -433,12 +436,12 @@ def _restricted_search(inst: Instance, lp_hubs: set[int], start, deadline: float
             return start
 
 
-def _restricted_hubs(inst: Instance, hubs: set[int], seconds: float, start) -> list[int] | None:
+def _restricted_hubs(inst: Instance, hubs: set[int], seconds: float, start, cuts=()) -> list[int] | None:
     """The model with only ``hubs`` as candidate hubs (the LP's open hubs and the start's), time-boxed: a
     fraction of the columns, so branch-and-bound gets far in PC4-size models where the full one does not; its
     solutions are valid indelingen of the full model."""
     sub = Districting(replace(inst, hubs=frozenset(hubs)).with_settings(time_limit_s=max(0.5, seconds)))
-    return _polished(inst, sub.solve(start), seconds)
+    return _polished(inst, sub.solve(start, cuts), seconds)
 
 
 def _polished(inst: Instance, res: DistrictingResult, seconds: float) -> list[int] | None:

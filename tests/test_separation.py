@@ -224,6 +224,35 @@ def test_restricted_hub_step_keeps_the_optimum(seed, monkeypatch):
     assert_matches_brute_force(d)
 
 
+def test_restricted_hub_solves_start_with_the_full_models_separators(monkeypatch):
+    """The restricted-hub solves get the separators the full model's rounds added (on their hubs), so they do not
+    find them again; the optimum stays."""
+    import solvers.districting as dist
+    from solvers import constraints
+
+    monkeypatch.setattr(dist, "RESTRICTED_HUBS_VARS", 0)
+    monkeypatch.setattr(constraints, "NEIGHBOUR_CUTS_MAX_VARS", 0)
+    given = []
+    real = Districting.solve
+
+    def spy(self, warm_start=None, cuts=()):
+        if self.instance.hubs is not None:
+            given.append(list(cuts))
+        return real(self, warm_start, cuts)
+
+    monkeypatch.setattr(Districting, "solve", spy)
+    with_cuts = 0
+    for seed in (9, 18, 27, 70, 71, 72):
+        given.clear()
+        d = random_instance(seed, n=7, disruption_weight=3.0)
+        assert_matches_brute_force(d)
+        with_cuts += any(given)
+        for cuts in given:  # separators of the full model hold for every valid indeling
+            for hub_of in valid_assignments(d.instance):
+                assert all(hub_of[i] != j or any(hub_of[k] == j for k in sep) for i, j, sep in cuts)
+    assert with_cuts >= 2
+
+
 def test_restricted_hub_step_gets_its_minimum_time_after_late_phases(monkeypatch):
     """When the phases before it overrun the restricted-hub step's share (PC4 Zeeland: recombination, the
     travel-only start and the LP rounds took 53 of 120 s, against a share ending at 30 s), it still gets
@@ -237,9 +266,9 @@ def test_restricted_hub_step_gets_its_minimum_time_after_late_phases(monkeypatch
     seen = []
     real = dist._restricted_search
 
-    def spy(inst, hubs, start, deadline, repeat):
+    def spy(inst, hubs, start, deadline, repeat, cuts=()):
         seen.append(deadline - time.perf_counter())
-        return real(inst, hubs, start, deadline, repeat)
+        return real(inst, hubs, start, deadline, repeat, cuts)
 
     monkeypatch.setattr(dist, "_restricted_search", spy)
     d = random_instance(72, disruption_weight=3.0, time_limit_s=20.0)
