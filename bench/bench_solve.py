@@ -139,8 +139,8 @@ def _main(argv: list[str]) -> None:
             t = time.perf_counter()
             r = solve(ds, sc, jeugdregios=[jz]).reports[0]
             print(f"pc4 {jz}: wall {time.perf_counter() - t:.1f} s, {r.status}, n={r.n_units}, {r.n_swvs} SWVs, "
-                  f"gap {r.gap if r.gap is None else f'{r.gap:.2%}'}, objective {_num(r.objective)} bound {_num(r.best_bound)}, "
-                  f"peak {_peak_mb():.0f} MB, load {os.getloadavg()[0]:.1f}")
+                  f"gap {r.gap if r.gap is None else f'{r.gap:.2%}'}, objective {_num(r.objective)} "
+                  f"bound {_num(r.best_bound)}, peak {_peak_mb():.0f} MB, load {os.getloadavg()[0]:.1f}")
     if "target" in what:
         target(ds, "gemeente", -5)
         target(ds, "gemeente", +1)

@@ -120,8 +120,9 @@ class Districting:
     it costs more than the start); the bound of the restricted model is then reported as :math:`\min(\cdot, S)`.
     PC4-size models (more than 10,000 :math:`x`) first solve the model with only the LP's open hubs and the
     start's as candidate hubs (:attr:`Instance.hubs`), time-boxed, from the separators found so far (the regions
-    are the same); its solutions are valid here, so it only improves the start. Above 40,000 :math:`x` such restricted solves (with widening candidates) replace branch-and-bound
-    on the full model, for memory: the result is then never reported optimal, and its bound is the LP bound.
+    are the same); its solutions are valid here, so it only improves the start. Above 40,000 :math:`x` such
+    restricted solves (with widening candidates) replace branch-and-bound on the full model, for memory: the
+    result is then never reported optimal, and its bound is the LP bound.
     The full model is then never built: its LP rounds run on a master with the start's hubs, to which
     :mod:`solvers.hub_pricing` appends the blocks of hubs whose reduced cost is negative, and the bound is the
     Lagrangian bound of that master (the LP bound once no hub prices out).
@@ -132,7 +133,8 @@ class Districting:
     :math:`\min(\varphi(\lfloor k^* \rfloor), \varphi(\lceil k^* \rceil))` bounds every indeling; it joins the
     bound of PC4-size models before branch-and-bound. PC4-size starts are also improved by recombination
     (:mod:`solvers.recombination`): two neighbouring SWVs are merged and split again optimally by this model on
-    their units alone, the rest fixed; a result is kept only if the whole region's objective drops. A reported
+    their units alone (from this model's separators on those units), the rest fixed; a result is kept only if the
+    whole region's objective drops. A reported
     bound is never below :meth:`Instance.floor_bound` (every unit at its cheapest hub).
     """
 
@@ -219,7 +221,10 @@ class Districting:
         else:
             rounds = _HighsRounds(inst, pool)
         if cuts:
-            rounds.add([c for c in dict.fromkeys(cuts) if rounds.has_var(c[0], c[1])])
+            # A unit without x[k, j] is never in j's SWV, so it leaves the separator (a recombination pair's
+            # regions are parts of the whole region's)
+            rounds.add([(i, j, tuple(k for k in sep if rounds.has_var(k, j))) for i, j, sep in dict.fromkeys(cuts)
+                        if rounds.has_var(i, j)])
         best_bound = None
         iterations = 0
         hub_of = None
@@ -242,7 +247,8 @@ class Districting:
                 share = (1.0 - RECOMBINE_SHARE_ONLY) if only else RESTRICTED_HUBS_SHARE
                 until = max(t0 + s.time_limit_s * share, time.perf_counter() + s.time_limit_s * RESTRICTED_MIN_SHARE)
                 start = _restricted_search(inst, hubs, start, until, only, pool)
-                start = _recombined(inst, start, s.time_limit_s * (RECOMBINE_SHARE_ONLY if only else RECOMBINE_SHARE))
+                start = _recombined(inst, start, s.time_limit_s * (RECOMBINE_SHARE_ONLY if only else RECOMBINE_SHARE),
+                                    pool)
         if rounds is not None and start is not None:
             rounds.fix_by_reduced_cost(start)
             if (isinstance(rounds, _HighsRounds) and inst.hubs is None and n_pairs > RESTRICTED_HUBS_VARS
@@ -391,16 +397,17 @@ def _better(inst: Instance, a, b):
     return b if inst.objective_of(b)["objective"] < inst.objective_of(a)["objective"] else a
 
 
-def _recombined(inst: Instance, start, seconds: float):
-    """``start`` improved by the recombination search (:mod:`solvers.recombination`) for at most ``seconds``."""
+def _recombined(inst: Instance, start, seconds: float, cuts=()):
+    """``start`` improved by the recombination search (:mod:`solvers.recombination`) for at most ``seconds``;
+    its sub-models start with the separators ``cuts`` of this model on their units."""
     if start is None:
         return None
-    return recombination.recombine(inst, start, time.perf_counter() + seconds, _sub_solve, RECOMBINE_PAIR_S)
+    return recombination.recombine(inst, start, time.perf_counter() + seconds, _sub_solve, RECOMBINE_PAIR_S, cuts)
 
 
-def _sub_solve(sub: Instance, warm: list[int]) -> list[int] | None:
+def _sub_solve(sub: Instance, warm: list[int], cuts=()) -> list[int] | None:
     """The recombination search's solver: the sub-model's best assignment (hub index per unit), or None."""
-    return Districting(sub).solve(warm).hub_indices(sub.codes)
+    return Districting(sub).solve(warm, cuts).hub_indices(sub.codes)
 
 
 def _travel_only_start(inst: Instance, seconds: float, start=None

@@ -12,6 +12,11 @@ inside them, and a target or range of SWV counts becomes one for the pair. Only 
 approximate: a current SWV whose largest successor lies outside the pair keeps only its pupils there in the
 sub-model (dropped entirely when the outside successor is the largest whatever the split), which is why the
 whole region's objective decides.
+
+Separators of the whole region's model carry over: a connected SWV of the pair is connected in the whole graph
+and lies in its hub's region, so a set C that separates i from hub j there holds a unit of that SWV, and that
+unit is one of the pair's; the row on C restricted to the pair's units is valid for the sub-model
+(:func:`restrict_cuts`).
 """
 
 from __future__ import annotations
@@ -24,7 +29,8 @@ import numpy as np
 
 from solvers.instance import Instance, Locks, pieces
 
-SubSolve = Callable[[Instance, list[int]], "list[int] | None"]
+Cut = tuple[int, int, tuple[int, ...]]  # solvers.separation.Cut
+SubSolve = Callable[[Instance, list[int], list[Cut]], "list[int] | None"]
 
 
 def restrict(inst: Instance, units: Sequence[int], hub_of: Sequence[int], seconds: float) -> Instance:
@@ -68,6 +74,17 @@ def restrict(inst: Instance, units: Sequence[int], hub_of: Sequence[int], second
         hubs=frozenset(range(len(units))))
 
 
+def restrict_cuts(by_hub: dict[int, list[Cut]], units: Sequence[int]) -> list[Cut]:
+    """The separators (indexed by hub) of the whole region on ``units``, renumbered to the sub-model's units."""
+    pos = {u: k for k, u in enumerate(sorted(units))}
+    out = []
+    for j in sorted(units):
+        for i, _j, sep in by_hub.get(j, ()):
+            if i in pos:
+                out.append((pos[i], pos[j], tuple(pos[k] for k in sep if k in pos)))
+    return out
+
+
 def neighbouring_pairs(inst: Instance, hub_of: Sequence[int]) -> list[tuple[int, int]]:
     """Pairs of hubs whose SWVs share a border, in a fixed order."""
     return sorted({(min(hub_of[a], hub_of[b]), max(hub_of[a], hub_of[b]))
@@ -75,10 +92,14 @@ def neighbouring_pairs(inst: Instance, hub_of: Sequence[int]) -> list[tuple[int,
 
 
 def recombine(inst: Instance, start: Sequence[int], deadline: float, solve: SubSolve,
-              seconds_per_pair: float = 5.0) -> list[int]:
+              seconds_per_pair: float = 5.0, cuts: Sequence[Cut] = ()) -> list[int]:
     """Improve the valid indeling ``start`` by re-splitting neighbouring pairs of SWVs until no pair improves or
-    ``deadline`` (perf_counter) passes. ``solve(sub, warm)`` returns the sub-model's best assignment (hub index
-    per unit of ``sub``) or None. First improvement; a pair is tried again only once its units have changed."""
+    ``deadline`` (perf_counter) passes. ``solve(sub, warm, sub_cuts)`` returns the sub-model's best assignment
+    (hub index per unit of ``sub``) or None; ``sub_cuts`` are the separators ``cuts`` of the whole region on the
+    pair's units. First improvement; a pair is tried again only once its units have changed."""
+    by_hub: dict[int, list[Cut]] = {}
+    for cut in cuts:
+        by_hub.setdefault(cut[1], []).append(cut)
     best = list(start)
     value = inst.objective_of(best)["objective"]
     tried: set[frozenset[int]] = set()
@@ -99,7 +120,7 @@ def recombine(inst: Instance, start: Sequence[int], deadline: float, solve: SubS
             tried.add(key)
             sub = restrict(inst, units, best, min(seconds_per_pair, left))
             local = {u: k for k, u in enumerate(units)}
-            found = solve(sub, [local[best[u]] for u in units])
+            found = solve(sub, [local[best[u]] for u in units], restrict_cuts(by_hub, units))
             if found is None:
                 continue
             trial = list(best)

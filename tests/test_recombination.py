@@ -134,7 +134,7 @@ def test_a_worse_split_is_never_taken():
     start = min(valid_assignments(inst), key=lambda h: (inst.objective_of(h)["objective"], h))
     offered = []
 
-    def worst(sub, warm):
+    def worst(sub, warm, cuts):
         options = [t for t in valid_assignments(sub) if t != warm]
         if not options:
             return None
@@ -145,8 +145,8 @@ def test_a_worse_split_is_never_taken():
     assert offered and out == list(start)
 
 
-def _solve_exactly(sub, warm):
-    return dist._sub_solve(sub.with_settings(time_limit_s=30.0), warm)
+def _solve_exactly(sub, warm, cuts=()):
+    return dist._sub_solve(sub.with_settings(time_limit_s=30.0), warm, cuts)
 
 
 @pytest.mark.parametrize("seed", range(16))
@@ -174,7 +174,7 @@ def test_recombination_stops_at_the_deadline():
     inst = random_instance(3, n=7, max_km=INF).instance
     start = max(valid_assignments(inst), key=lambda h: (len(set(h)), inst.objective_of(h)["objective"]))
     calls = []
-    out = recombination.recombine(inst, start, time.perf_counter() - 1, lambda s, w: calls.append(s) or w)
+    out = recombination.recombine(inst, start, time.perf_counter() - 1, lambda s, w, c: calls.append(s) or w)
     assert out == list(start) and not calls
 
 
@@ -232,3 +232,38 @@ def test_a_real_pc4_region_improves_from_the_hybrid_start(ds):
     assert inst.violations(out) == []
     # 483.1k -> 424.5k (before Zeeland's fixed crossings were in the data: 507.4k -> 480.6k)
     assert inst.objective_of(out)["objective"] < 0.97 * inst.objective_of(start)["objective"]
+
+
+def test_the_regions_separators_restricted_to_a_pair_hold_in_its_sub_model(monkeypatch):
+    """restrict_cuts: every separator of the whole region, on a pair's units, holds for every valid split of the
+    pair (brute force over the sub-model, any hub), and the search still never worsens."""
+    from solvers import Districting, constraints
+    from tests.test_solvers import every_valid_assignment
+
+    monkeypatch.setattr(constraints, "NEIGHBOUR_CUTS_MAX_VARS", 0)
+    checked = 0
+    for seed in range(16):
+        inst = _locked(seed, count_weight=0.0)
+        cuts = Districting(inst, keep_cuts=True).solve().cuts
+        if not cuts:
+            continue
+        start = max(valid_assignments(inst), key=lambda h: (len(set(h)), inst.objective_of(h)["objective"], h))
+
+        def checking(sub, warm, sub_cuts):
+            nonlocal checked
+            checked += len(sub_cuts)
+            for hub_of in every_valid_assignment(sub):
+                for i, j, sep in sub_cuts:
+                    assert hub_of[i] != j or any(hub_of[k] == j for k in sep), (seed, i, j, sep, hub_of)
+            return _solve_exactly(sub, warm, sub_cuts)
+
+        out = recombination.recombine(inst, start, time.perf_counter() + 60, checking, cuts=cuts)
+        assert inst.violations(out) == []
+        assert inst.objective_of(out)["objective"] <= inst.objective_of(start)["objective"] + 1e-9
+    assert checked >= 20, checked
+
+
+def test_restrict_cuts_renumbers_and_drops_units_outside_the_pair():
+    by_hub = {4: [(1, 4, (2, 3, 5)), (6, 4, (5,))], 2: [(1, 2, (0,))]}
+    # units 1, 3, 4 -> 0, 1, 2: the cut of unit 6 and of hub 2 are outside; 2 and 5 leave the separator
+    assert recombination.restrict_cuts(by_hub, [4, 1, 3]) == [(0, 2, (1,))]

@@ -383,3 +383,14 @@ def test_main_model_starts_with_the_travel_only_separators(monkeypatch):
         assert_matches_brute_force(d)
         assert found and found[0], seed
         assert first_main_add[0] == list(dict.fromkeys(found[0])), seed
+
+
+def test_given_cuts_drop_units_that_cannot_join_the_hub():
+    """solve(cuts=...): a separator may name units without x[k, j] (a recombination pair's regions are parts of
+    the whole region's); they are never in j's SWV, so they leave the row, and a cut whose x[i, j] is absent is
+    skipped. Path 0-1-...-5, 10 km apart, max_km 25: x[5, 0] and x[4, 0] do not exist."""
+    km, d = _line(6, max_km=25.0, count_weight=300.0)
+    want = brute_force(d.instance)
+    res = d.solve(cuts=[(2, 0, (1, 5)), (4, 0, (1, 2))])
+    assert res.status == "optimal"
+    assert math.isclose(res.objective, want, rel_tol=1e-9)
