@@ -134,8 +134,8 @@ class Districting:
     bound of PC4-size models before branch-and-bound. PC4-size starts are also improved by recombination
     (:mod:`solvers.recombination`): two neighbouring SWVs are merged and split again optimally by this model on
     their units alone (from this model's separators on those units), the rest fixed; a result is kept only if the
-    whole region's objective drops. A reported
-    bound is never below :meth:`Instance.floor_bound` (every unit at its cheapest hub).
+    whole region's objective drops. A reported bound is never below :meth:`Instance.floor_bound` (every unit at its
+    cheapest hub).
     """
 
     def __init__(self, instance: Instance, keep_cuts: bool = False):
@@ -190,8 +190,9 @@ class Districting:
     def solve(self, warm_start: Sequence[int] | None = None,
               cuts: Sequence[separation.Cut] = ()) -> DistrictingResult:
         """Solve to the scenario's gap within its time limit; never raises for infeasible input. ``cuts``:
-        separators known to hold here (:attr:`DistrictingResult.cuts` of a solve of the same instance that may
-        differ only in objective weights, time limit and gap), added before the first round."""
+        separators known to hold here, added before the first round: :attr:`DistrictingResult.cuts` of a solve of
+        the same units, graph and travel limits (or of a larger region, restricted to these units); a unit without
+        x[k, j] leaves its row, and a row whose x[i, j] is absent is skipped."""
         inst = self.instance
         s = inst.settings
         t0 = time.perf_counter()
@@ -202,7 +203,7 @@ class Districting:
         start = heuristic.warm_start(inst, list(warm_start) if warm_start is not None else None)
         n_pairs = _n_pairs(inst)
         pc4_size = s.contiguity and inst.hubs is None and n_pairs > RESTRICTED_HUBS_VARS
-        # PC4-size models keep their separators for the restricted-hub solves, which hold the same rows
+        # PC4-size models keep their separators for the restricted-hub solves and the recombination pairs
         pool: list[separation.Cut] | None = [] if self.keep_cuts or pc4_size else None
         only = pc4_size and n_pairs > RESTRICTED_ONLY_VARS
         if pc4_size and not only:
