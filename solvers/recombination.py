@@ -28,8 +28,8 @@ from typing import Callable, Sequence
 import numpy as np
 
 from solvers.instance import Instance, Locks, pieces
+from solvers.separation import Cut
 
-Cut = tuple[int, int, tuple[int, ...]]  # solvers.separation.Cut
 SubSolve = Callable[[Instance, list[int], list[Cut]], "list[int] | None"]
 
 
