@@ -234,6 +234,37 @@ def test_a_real_pc4_region_improves_from_the_hybrid_start(ds):
     assert inst.objective_of(out)["objective"] < 0.97 * inst.objective_of(start)["objective"]
 
 
+def test_a_real_pc4_region_s_separators_hold_and_carry_into_its_recombination(ds):
+    """PC4 Zeeland, 10 s: the solve's restricted-hub and recombination phases start from its separators (they are
+    PC4-size), and the region's kept separators then start every pair's sub-model of a recombination from the
+    hybrid-level start. Every indeling that comes out is valid, and every kept separator holds for each of them
+    (the real-data check of the separator sharing; a separator naming a unit without x[k, j] failed here with a
+    KeyError before such units left it)."""
+    from regioindeling.scenario import load_scenario, scenario_from_dict
+    from regioindeling.solve import _warm, build_tasks
+    from regioindeling.units import UnitSet
+    from solvers import Districting, heuristic
+
+    doc = load_scenario().to_dict()
+    doc["units"]["level"] = "pc4"
+    doc["solver"]["time_limit_s"] = 10.0
+    sc = scenario_from_dict(doc)
+    (task,) = build_tasks(ds, sc, UnitSet.for_scenario(ds, sc), ["JZ38"])
+    inst = task.model.instance
+    assert dist._n_pairs(inst) > dist.RESTRICTED_HUBS_VARS  # the size whose phases share separators
+    start = heuristic.warm_start(inst, _warm(task))
+    res = Districting(inst, keep_cuts=True).solve(start)
+    solved = res.hub_indices(inst.codes)
+    assert solved is not None and inst.violations(solved) == []
+    assert len(res.cuts) > 50
+    out = recombination.recombine(inst, start, time.perf_counter() + 60, dist._sub_solve, cuts=res.cuts)
+    assert inst.violations(out) == []
+    assert inst.objective_of(out)["objective"] < inst.objective_of(start)["objective"]
+    for hub_of in (start, solved, out):
+        for i, j, sep in res.cuts:
+            assert hub_of[i] != j or any(hub_of[k] == j for k in sep), (i, j, sep)
+
+
 def test_the_regions_separators_restricted_to_a_pair_hold_in_its_sub_model(monkeypatch):
     """restrict_cuts: every separator of the whole region, on a pair's units, holds for every valid split of the
     pair (brute force over the sub-model, any hub), and the search still never worsens."""
