@@ -232,6 +232,7 @@ def test_restricted_hub_solves_start_with_the_full_models_separators(monkeypatch
 
     monkeypatch.setattr(dist, "RESTRICTED_HUBS_VARS", 0)
     monkeypatch.setattr(constraints, "NEIGHBOUR_CUTS_MAX_VARS", 0)
+    monkeypatch.setattr(dist, "_within", lambda *a: False)  # the step also where the LP proves the start
     given = []
     real = Districting.solve
 
@@ -263,10 +264,11 @@ def test_restricted_hub_step_gets_its_minimum_time_after_late_phases(monkeypatch
 
     monkeypatch.setattr(dist, "RESTRICTED_HUBS_VARS", 0)
     monkeypatch.setattr(dist, "RESTRICTED_HUBS_SHARE", 0.0)  # its share is over before the LP rounds end
+    monkeypatch.setattr(dist, "_within", lambda *a: False)  # the step also where the LP proves the start
     seen = []
     real = dist._restricted_search
 
-    def spy(inst, hubs, start, deadline, repeat, cuts=()):
+    def spy(inst, hubs, start, deadline, repeat, cuts=(), bound=None):
         seen.append(deadline - time.perf_counter())
         return real(inst, hubs, start, deadline, repeat, cuts)
 
@@ -278,8 +280,8 @@ def test_restricted_hub_step_gets_its_minimum_time_after_late_phases(monkeypatch
 
 @pytest.mark.parametrize("seed", range(80, 88))
 def test_restricted_search_alone_is_valid_and_honest(seed, monkeypatch):
-    """Above RESTRICTED_ONLY_VARS no branch-and-bound on the full model: a valid indeling, never called optimal,
-    and a bound (the LP's) below the true optimum."""
+    """Above RESTRICTED_ONLY_VARS no branch-and-bound on the full model: a valid indeling, called optimal only
+    when the LP bound proves it, and a bound (the LP's) below the true optimum."""
     import solvers.districting as dist
 
     monkeypatch.setattr(dist, "RESTRICTED_HUBS_VARS", 0)
@@ -290,10 +292,12 @@ def test_restricted_search_alone_is_valid_and_honest(seed, monkeypatch):
     if want is None:
         assert res.status in ("infeasible", "timeout") and res.assignment is None
         return
-    assert res.status in ("feasible", "timeout") and res.assignment is not None
+    assert res.status in ("optimal", "feasible", "timeout") and res.assignment is not None
     hub_of = [d.instance.codes.index(res.assignment[c]) for c in d.instance.codes]
     assert d.instance.violations(hub_of) == []
     assert res.bound <= want + 1e-6 <= res.objective + 2e-6
+    if res.status == "optimal":
+        assert res.objective - res.bound <= dist.OPTIMAL_GAP * res.objective
 
 
 @pytest.mark.parametrize("seed", range(110, 116))

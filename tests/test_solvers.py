@@ -4,6 +4,7 @@ its best hub, the cheapest valid partition is the optimum the solver must match.
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import replace
 
 import numpy as np
@@ -394,3 +395,80 @@ def test_given_cuts_drop_units_that_cannot_join_the_hub():
     res = d.solve(cuts=[(2, 0, (1, 5)), (4, 0, (1, 2))])
     assert res.status == "optimal"
     assert math.isclose(res.objective, want, rel_tol=1e-9)
+
+
+def _phase_spies(monkeypatch):
+    """Records the restricted-hub searches and branch-and-bound runs of main models (hubs not restricted)."""
+    dist = solvers.districting
+    seen = {"restricted": 0, "runs": 0}
+    real_search, real_run = dist._restricted_search, dist._HighsRounds.run
+
+    def search(inst, *a, **kw):
+        seen["restricted"] += 1
+        return real_search(inst, *a, **kw)
+
+    def run(self, *a, **kw):
+        if self.inst.hubs is None and "travel" not in self.inst.label:
+            seen["runs"] += 1
+        return real_run(self, *a, **kw)
+
+    monkeypatch.setattr(dist, "_restricted_search", search)
+    monkeypatch.setattr(dist._HighsRounds, "run", run)
+    return seen
+
+
+def test_a_start_the_lp_bound_proves_ends_the_solve(monkeypatch):
+    """PC4-size path: once the LP rounds' bound proves the start (within HiGHS's 0.01 %), no restricted-hub search,
+    recombination or branch-and-bound follows, and the result is the optimum, called optimal. Where it does not,
+    the search goes on and still ends at the optimum."""
+    dist = solvers.districting
+    monkeypatch.setattr(dist, "RESTRICTED_HUBS_VARS", 0)
+    ended = 0
+    for seed in range(16):
+        seen = _phase_spies(monkeypatch)
+        d = random_instance(seed, n=7, disruption_weight=3.0)
+        res = assert_matches_brute_force(d)
+        if res.status == "infeasible":
+            continue
+        if not seen["restricted"] and not seen["runs"]:
+            ended += 1
+            assert res.iterations == 0 and res.objective - res.bound <= dist.OPTIMAL_GAP * res.objective
+    assert ended >= 3, ended
+
+
+def test_a_start_within_the_scenario_gap_ends_the_solve_as_feasible(monkeypatch):
+    """With a scenario gap of 30 %, a start the LP bound puts within it ends the solve: called optimal only when
+    the bound proves it, and the bound stays below the true optimum."""
+    dist = solvers.districting
+    monkeypatch.setattr(dist, "RESTRICTED_HUBS_VARS", 0)
+    ended = 0
+    for seed in range(16):
+        seen = _phase_spies(monkeypatch)
+        d = random_instance(seed, n=7, disruption_weight=3.0, gap=0.3)
+        want = brute_force(d.instance)
+        res = d.solve()
+        if want is None:
+            assert res.status == "infeasible"
+            continue
+        assert res.bound <= want + 1e-6 <= res.objective + 1e-6
+        assert res.objective - res.bound <= 0.3 * res.objective + 1e-6
+        assert (res.status == "optimal") == (res.gap <= dist.OPTIMAL_GAP), (res.status, res.gap)
+        ended += not seen["restricted"] and not seen["runs"]
+    assert ended >= 8, ended
+
+
+def test_the_restricted_search_stops_within_the_gap_of_a_given_bound(monkeypatch):
+    """_restricted_search(bound=...): no restricted solve once the start is within the scenario's gap of the bound,
+    and one as before without a bound."""
+    dist = solvers.districting
+    d = random_instance(3, n=7, disruption_weight=3.0)
+    inst = d.instance
+    start = min(valid_assignments(inst), key=lambda h: (inst.objective_of(h)["objective"], h))
+    calls = []
+    monkeypatch.setattr(dist, "_restricted_hubs", lambda *a, **kw: calls.append(1))
+    obj = inst.objective_of(start)["objective"]
+    deadline = time.perf_counter() + 10
+    assert dist._restricted_search(inst, set(start), start, deadline, True, bound=obj * (1 - 1e-5)) == start
+    assert not calls
+    dist._restricted_search(inst, set(start), start, deadline, False, bound=obj * 0.9)
+    assert calls == [1]
