@@ -472,3 +472,34 @@ def test_the_restricted_search_stops_within_the_gap_of_a_given_bound(monkeypatch
     assert not calls
     dist._restricted_search(inst, set(start), start, deadline, False, bound=obj * 0.9)
     assert calls == [1]
+
+
+def test_a_count_bound_that_proves_the_start_skips_branch_and_bound(monkeypatch):
+    """The count bound joins the bound after the LP rounds, and HiGHS does not know it: when it puts the start within
+    the gap, no branch-and-bound runs (it would run to the time limit for a gap already met). Here the count bound
+    is the brute-force optimum itself (a valid bound), so the solve ends at once, optimal."""
+    dist = solvers.districting
+    monkeypatch.setattr(dist, "RESTRICTED_HUBS_VARS", 0)
+    monkeypatch.setattr(dist, "_restricted_search", lambda inst, hubs, start, *a, **kw: start)
+    monkeypatch.setattr(dist, "_recombined", lambda inst, start, *a, **kw: start)
+    checked = 0
+    for seed in range(16):
+        d = random_instance(seed, n=7, disruption_weight=3.0)
+        inst = d.instance
+        best = min(valid_assignments(inst), key=lambda h: (inst.objective_of(h)["objective"], h), default=None)
+        if best is None:
+            continue
+        want = inst.objective_of(best)["objective"]
+        monkeypatch.setattr(dist.heuristic, "warm_start", lambda inst, start=None, _b=best: list(_b))
+        def weak_lp(self, deadline, pricing=None, _w=want):  # a valid LP bound 20 % below: not within the gap
+            self.lp_bound = _w - 0.2 * abs(_w)
+            return self.lp_bound
+
+        monkeypatch.setattr(dist._HighsRounds, "lp_cuts", weak_lp)
+        monkeypatch.setattr(dist._HighsRounds, "count_bound", lambda self, deadline, _w=want: _w)
+        seen = _phase_spies(monkeypatch)
+        res = d.solve()
+        assert res.status == "optimal" and math.isclose(res.objective, want, rel_tol=1e-9), (seed, res.status)
+        assert seen["runs"] == 0, seed
+        checked += 1
+    assert checked >= 8, checked
