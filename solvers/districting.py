@@ -232,7 +232,6 @@ class Districting:
         iterations = 0
         hub_of = None
         last = None
-        proven = False  # the start is within the scenario's gap of best_bound: nothing more to search
 
         def within_gap(hub_of) -> bool:
             return hub_of is not None and best_bound is not None and _within(inst, hub_of, best_bound)
@@ -248,8 +247,7 @@ class Districting:
             start = _better(inst, start, rounds.lp_rounding(min(2.0, max(0.0, left / 10))))
             # The LP bound can already prove the start (PC4 Drenthe: LP integral, = the start, after 15 s; the
             # restricted-hub and recombination searches then spent another 19 s finding nothing better)
-            proven = within_gap(start)
-            if proven:
+            if within_gap(start):
                 rounds = None
             elif pc4_size:
                 hubs = rounds.lp_hubs()
@@ -263,8 +261,7 @@ class Districting:
                 if not within_gap(start):
                     start = _recombined(inst, start,
                                         s.time_limit_s * (RECOMBINE_SHARE_ONLY if only else RECOMBINE_SHARE), pool)
-                proven = within_gap(start)
-                if proven:
+                if within_gap(start):
                     rounds = None
         if rounds is not None and start is not None:
             rounds.fix_by_reduced_cost(start)
@@ -278,8 +275,7 @@ class Districting:
                     best_bound = bound if best_bound is None else max(best_bound, bound)
                     # HiGHS does not know this bound: without the check its branch-and-bound would run to the
                     # time limit for a gap already met
-                    proven = within_gap(start)
-                    if proven:
+                    if within_gap(start):
                         rounds = None
         # Every round runs at the scenario's gap. (A loose-gap round first, to find the separators cheaply, paid
         # off before the facility-path rows; with them it costs a second branch-and-bound: PC4 JZ22 re-solve
@@ -328,7 +324,8 @@ class Districting:
                                                  f"{s.time_limit_s:g} s; raise solver.time_limit_s or relax "
                                                  "constraints")
             hub_of, status = list(start), "timeout"
-            if proven:
+            if rounds is None and within_gap(start):
+                # ended by the checks above (nothing changes start or the bound once rounds is None)
                 status = "optimal"  # "feasible" below if only within the scenario's gap
             elif rounds is None and seconds < s.time_limit_s - 1.0:
                 status = "feasible"  # the restricted-hub search ran out of candidates, not of time
