@@ -424,8 +424,9 @@ def test_a_start_the_lp_bound_proves_ends_the_solve(monkeypatch):
     dist = solvers.districting
     monkeypatch.setattr(dist, "RESTRICTED_HUBS_VARS", 0)
     ended = 0
+    seen = _phase_spies(monkeypatch)
     for seed in range(16):
-        seen = _phase_spies(monkeypatch)
+        seen.update(restricted=0, runs=0)
         d = random_instance(seed, n=7, disruption_weight=3.0)
         res = assert_matches_brute_force(d)
         if res.status == "infeasible":
@@ -442,8 +443,9 @@ def test_a_start_within_the_scenario_gap_ends_the_solve_as_feasible(monkeypatch)
     dist = solvers.districting
     monkeypatch.setattr(dist, "RESTRICTED_HUBS_VARS", 0)
     ended = 0
+    seen = _phase_spies(monkeypatch)
     for seed in range(16):
-        seen = _phase_spies(monkeypatch)
+        seen.update(restricted=0, runs=0)
         d = random_instance(seed, n=7, disruption_weight=3.0, gap=0.3)
         want = brute_force(d.instance)
         res = d.solve()
@@ -482,6 +484,7 @@ def test_a_count_bound_that_proves_the_start_skips_branch_and_bound(monkeypatch)
     monkeypatch.setattr(dist, "RESTRICTED_HUBS_VARS", 0)
     monkeypatch.setattr(dist, "_restricted_search", lambda inst, hubs, start, *a, **kw: start)
     monkeypatch.setattr(dist, "_recombined", lambda inst, start, *a, **kw: start)
+    seen = _phase_spies(monkeypatch)
     checked = 0
     for seed in range(16):
         d = random_instance(seed, n=7, disruption_weight=3.0)
@@ -491,13 +494,14 @@ def test_a_count_bound_that_proves_the_start_skips_branch_and_bound(monkeypatch)
             continue
         want = inst.objective_of(best)["objective"]
         monkeypatch.setattr(dist.heuristic, "warm_start", lambda inst, start=None, _b=best: list(_b))
+
         def weak_lp(self, deadline, pricing=None, _w=want):  # a valid LP bound 20 % below: not within the gap
             self.lp_bound = _w - 0.2 * abs(_w)
             return self.lp_bound
 
         monkeypatch.setattr(dist._HighsRounds, "lp_cuts", weak_lp)
         monkeypatch.setattr(dist._HighsRounds, "count_bound", lambda self, deadline, _w=want: _w)
-        seen = _phase_spies(monkeypatch)
+        seen.update(restricted=0, runs=0)
         res = d.solve()
         assert res.status == "optimal" and math.isclose(res.objective, want, rel_tol=1e-9), (seed, res.status)
         assert seen["runs"] == 0, seed
