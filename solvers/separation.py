@@ -16,6 +16,8 @@ fraction of a far-away site, and its bound stays 15-20 % below the best indeling
 
 from __future__ import annotations
 
+import heapq
+import math
 from collections import deque
 from typing import Iterable
 
@@ -82,9 +84,12 @@ def fractional(inst: Instance, xval: dict[tuple[int, int], float], tol: float = 
     for j, units in sorted(by_hub.items()):
         region = inst.hub_region[j]
         cap = {k: max(0.0, xval.get((k, j), 0.0)) for k in region}
+        wide = _widest(nb, region, cap, j)
         done: set[int] = set()
         for i in sorted(units, key=lambda u: (-xval[u, j], u)):
-            if i in done:
+            # one path from j already carries x[i, j]: no separator is violated (most units after the first
+            # rounds; their max-flows were 94 % of the calls and of the separation time, PC4 JZ07 and JZ02)
+            if i in done or wide.get(i, 0.0) >= xval[i, j] - tol:
                 continue
             flow, side = _min_vertex_cut(nb, region, cap, i, {j}, xval[i, j] - tol)
             if flow >= xval[i, j] - tol:
@@ -122,6 +127,9 @@ def facility_paths(inst: Instance, xval: dict[tuple[int, int], float], tol: floa
                 continue  # no site in reach at all: the facility row alone already forces x[j, j] = 0
             if cap is None:
                 cap = {k: max(0.0, xval.get((k, j), 0.0)) for k in region}
+                wide = _widest(nb, region, cap, j)
+            if max(min(wide.get(f, 0.0), cap[f]) for f in sinks) >= xval[j, j] - tol:
+                continue  # one path into a site (its own capacity included) carries x[j, j]
             flow, side = _min_vertex_cut(nb, region, cap, j, sinks, xval[j, j] - tol, cut_targets=True)
             if flow >= xval[j, j] - tol:
                 continue
@@ -130,6 +138,26 @@ def facility_paths(inst: Instance, xval: dict[tuple[int, int], float], tol: floa
                 seen.add(cut)
                 out.append((j, j, cut))
     return out
+
+
+def _widest(nb, region, cap: dict[int, float], s: int) -> dict[int, float]:
+    """For every unit of ``region`` reachable from s: the largest bottleneck of a path from s to it, counting the
+    capacities of the vertices in between (not its ends). A bottleneck of at least x means one path carries x, so
+    the max flow is at least x: one search per hub screens all its units (a widest-path Dijkstra)."""
+    wide = {s: math.inf}
+    heap = [(-math.inf, s)]
+    done: set[int] = set()
+    while heap:
+        neg, u = heapq.heappop(heap)
+        if u in done:
+            continue
+        done.add(u)
+        through = -neg if u == s else min(-neg, cap[u])
+        for w in nb[u]:
+            if w in region and w not in done and through > wide.get(w, -1.0):
+                wide[w] = through
+                heapq.heappush(heap, (-through, w))
+    return wide
 
 
 def _boundary(nb, region, side: set[int]) -> tuple[int, ...]:

@@ -105,6 +105,50 @@ def test_min_vertex_cut_equals_the_cheapest_separator_by_enumeration(seed):
     assert best / 2 - 1e-12 <= part <= best + 1e-9
 
 
+@pytest.mark.parametrize("seed", range(40))
+def test_widest_path_is_the_largest_bottleneck(seed):
+    """wide[u] >= t exactly when u is reachable from s through units (not counting u) of capacity >= t."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(4, 14))
+    nb = _random_graph(rng, n, float(rng.uniform(0.15, 0.5)))
+    region = frozenset(range(n)) - ({int(rng.integers(1, n))} if seed % 3 == 0 else set())
+    cap = {k: float(rng.choice([0.0, 0.1, 0.25, 0.5, 1.0])) for k in region}
+    wide = separation._widest(nb, region, cap, 0)
+    for t in sorted(set(cap.values()) | {math.inf}):
+        low = {k for k in region if k != 0 and cap[k] < t}
+        for u in sorted(region):
+            # u itself may be "low": it is the path's end, so its own capacity does not count
+            reach = u == 0 or _reachable(nb, region, 0, {u}, low - {u})
+            assert (wide.get(u, -1.0) >= t) == reach, (t, u, wide)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_fractional_misses_no_violated_separator(seed):
+    """Every (i, j) whose min vertex cut lies below x[i, j] gets a row (the widest-path screen skips only pairs
+    that one path already serves), and the rows equal those of max-flows for every pair."""
+    inst = random_instance(seed, n=10).instance
+    xval = _random_point(inst, seed + 100)
+    nb, tol = inst.neighbours, 1e-3
+    cuts = separation.fractional(inst, xval)
+    got = {(i, j) for i, j, _c in cuts}
+    for (i, j), v in sorted(xval.items()):
+        if i == j or v <= tol or j in nb[i]:
+            continue
+        cap = {k: max(0.0, xval.get((k, j), 0.0)) for k in inst.hub_region[j]}
+        flow, _side = separation._min_vertex_cut(nb, inst.hub_region[j], cap, i, {j}, math.inf)
+        assert (flow < v - tol) == ((i, j) in got), (i, j, flow, v)
+    for j in sorted(j for (i, j), v in xval.items() if i == j and v > tol):
+        region = inst.hub_region[j]
+        cap = {k: max(0.0, xval.get((k, j), 0.0)) for k in region}
+        short = False
+        for t in inst.required_types():
+            sinks = {f for f in region if inst.facilities[t][f] > 0}
+            if inst.facilities[t][j] == 0 and sinks:
+                flow, _side = separation._min_vertex_cut(nb, region, cap, j, sinks, math.inf, cut_targets=True)
+                short |= flow < xval[j, j] - tol
+        assert short == any(c[0] == c[1] == j for c in separation.facility_paths(inst, xval)), j
+
+
 def test_fractional_finds_nothing_when_the_point_is_connected():
     inst = _path(4).instance
     xval = {(0, 0): 1.0, (1, 0): 0.6, (2, 0): 0.6, (3, 0): 0.5}
