@@ -95,7 +95,7 @@ def fractional(inst: Instance, xval: dict[tuple[int, int], float], tol: float = 
             if flow >= xval[i, j] - tol:
                 continue
             # C: vertices on the boundary of i's side; every unit of that side with x[., j] > tol shares it
-            cut = _boundary(nb, region, side)
+            cut = _minimal(nb, region, _boundary(nb, region, side), i, {j})
             for u in sorted(side):
                 if u != j and xval.get((u, j), 0.0) > tol + sum(cap[k] for k in cut) and u not in done:
                     out.append((u, j, cut))
@@ -133,7 +133,7 @@ def facility_paths(inst: Instance, xval: dict[tuple[int, int], float], tol: floa
             flow, side = _min_vertex_cut(nb, region, cap, j, sinks, xval[j, j] - tol, cut_targets=True)
             if flow >= xval[j, j] - tol:
                 continue
-            cut = _boundary(nb, region, side)
+            cut = _minimal(nb, region, _boundary(nb, region, side), j, sinks)
             if cut not in seen:  # sbo and pro sites often share a unit: one row for both
                 seen.add(cut)
                 out.append((j, j, cut))
@@ -163,6 +163,30 @@ def _widest(nb, region, cap: dict[int, float], s: int) -> dict[int, float]:
 def _boundary(nb, region, side: set[int]) -> tuple[int, ...]:
     """The units of ``region`` next to ``side`` but outside it: the minimum vertex cut of a max-flow's source side."""
     return tuple(sorted({k for u in side for k in nb[u] if k in region and k not in side}))
+
+
+def _minimal(nb, region, cut: tuple[int, ...], s: int, targets: set[int]) -> tuple[int, ...]:
+    """The part of ``cut`` (a set separating s from ``targets`` within ``region``; targets in it stay, as they
+    end a path themselves) that is a minimal separator: next to the targets' side and to s's side. A max-flow's
+    boundary also holds saturated units (those at 0 among them) in pockets off every path; without them the row
+    is stronger."""
+    inside = set(cut)
+
+    def side(starts):
+        seen = {u for u in starts if u not in inside}
+        stack = list(seen)
+        while stack:
+            u = stack.pop()
+            for w in nb[u]:
+                if w in region and w not in inside and w not in seen:
+                    seen.add(w)
+                    stack.append(w)
+        return seen
+
+    far = side(targets)
+    inside = {k for k in cut if k in targets or any(w in far for w in nb[k])}
+    near = side([s])
+    return tuple(sorted(k for k in inside if any(w in near for w in nb[k])))
 
 
 def _min_vertex_cut(nb, region, cap: dict[int, float], s: int, targets: set[int], limit: float,

@@ -149,6 +149,45 @@ def test_fractional_misses_no_violated_separator(seed):
         assert short == any(c[0] == c[1] == j for c in separation.facility_paths(inst, xval)), j
 
 
+def test_fractional_rows_leave_out_pockets_off_every_path():
+    """A dead-end unit at 0 next to i's side is saturated too, so it lies on the max-flow's boundary; it is on no
+    i-j path, so the row leaves it out (a row with fewer units is stronger)."""
+    # path 0 - 1 - 2 - 3 - 4 (hub 0), and unit 5 hanging off unit 3 only
+    n = 6
+    xs = np.array([0, 10, 20, 30, 40, 30], dtype=float)
+    ys = np.array([0, 0, 0, 0, 0, 10], dtype=float)
+    km = np.hypot(xs[:, None] - xs[None, :], ys[:, None] - ys[None, :])
+    inst = Districting.from_cost_matrix(km * 100, pupils=np.full(n, 100.0), reach_km=km,
+                                        edges=[(0, 1), (1, 2), (2, 3), (3, 4), (3, 5)],
+                                        settings=Settings(required=(), threads=1)).instance
+    xval = {(0, 0): 1.0, (1, 0): 1.0, (2, 0): 0.1, (3, 0): 0.6, (4, 0): 0.6, (5, 0): 0.0}
+    cuts = [c for c in separation.fractional(inst, xval) if c[0] == 4]
+    assert cuts == [(4, 0, (2,))]
+    flow, side = separation._min_vertex_cut(inst.neighbours, inst.hub_region[0],
+                                            {k: xval.get((k, 0), 0.0) for k in range(n)}, 4, {0}, math.inf)
+    # the max-flow's boundary holds the pocket: unit 5 (capacity 0) is saturated next to i's side
+    assert set(separation._boundary(inst.neighbours, inst.hub_region[0], side)) == {2, 5}
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_minimal_keeps_a_minimal_separator(seed):
+    """_minimal returns a subset of a separator that still separates, and from which no unit can be dropped."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(5, 14))
+    nb = _random_graph(rng, n, float(rng.uniform(0.2, 0.5)))
+    region = frozenset(range(n))
+    targets = {int(t) for t in rng.choice(np.arange(1, n), size=int(rng.integers(1, 3)), replace=False)}
+    cut = {k for k in range(1, n) if k not in targets and rng.random() < 0.5} | \
+          {t for t in targets if rng.random() < 0.3}
+    if _reachable(nb, region, 0, targets, cut):
+        return  # not a separator to start with
+    small = set(separation._minimal(nb, region, tuple(sorted(cut)), 0, targets))
+    assert small <= cut
+    assert not _reachable(nb, region, 0, targets, small)
+    for k in small:
+        assert _reachable(nb, region, 0, targets, small - {k}), (cut, small, k)
+
+
 def test_fractional_finds_nothing_when_the_point_is_connected():
     inst = _path(4).instance
     xval = {(0, 0): 1.0, (1, 0): 0.6, (2, 0): 0.6, (3, 0): 0.5}
