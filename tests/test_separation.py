@@ -100,6 +100,13 @@ def test_min_vertex_cut_equals_the_cheapest_separator_by_enumeration(seed):
     assert s in side and not (side & targets)
     assert not _reachable(nb, region, s, targets, cut)
     assert sum(cap[k] for k in cut) == pytest.approx(best, abs=1e-9)
+    # the cut nearest the targets (back=True) is a minimum separator too
+    flow_b, side_b, back = separation._min_vertex_cut(nb, region, cap, s, targets, math.inf, cut_targets=cut_targets,
+                                                      back=True)
+    assert flow_b == flow and side_b == side
+    assert not _reachable(nb, region, s, targets, back) and s not in back
+    assert sum(cap[k] for k in back) == pytest.approx(best, abs=1e-9)
+    assert cut_targets or not back & targets
     # stopped at a limit below the max flow: at least that much flow, never more than the max flow
     part, _side = separation._min_vertex_cut(nb, region, cap, s, targets, best / 2, cut_targets=cut_targets)
     assert best / 2 - 1e-12 <= part <= best + 1e-9
@@ -149,6 +156,14 @@ def test_fractional_misses_no_violated_separator(seed):
         assert short == any(c[0] == c[1] == j for c in separation.facility_paths(inst, xval)), j
 
 
+def test_fractional_adds_the_cut_nearest_the_hub_too():
+    """Units 2 and 3 both at 0.1 between unit 4 and hub 0: the rows on {3} (next to i) and on {2} (next to j)."""
+    inst = _path(5).instance
+    xval = {(0, 0): 1.0, (1, 0): 1.0, (2, 0): 0.1, (3, 0): 0.1, (4, 0): 0.5}
+    rows = sorted(c for c in separation.fractional(inst, xval) if c[0] == 4)
+    assert rows == [(4, 0, (2,)), (4, 0, (3,))]
+
+
 def test_fractional_rows_leave_out_pockets_off_every_path():
     """A dead-end unit at 0 next to i's side is saturated too, so it lies on the max-flow's boundary; it is on no
     i-j path, so the row leaves it out (a row with fewer units is stronger)."""
@@ -162,7 +177,7 @@ def test_fractional_rows_leave_out_pockets_off_every_path():
                                         settings=Settings(required=(), threads=1)).instance
     xval = {(0, 0): 1.0, (1, 0): 1.0, (2, 0): 0.1, (3, 0): 0.6, (4, 0): 0.6, (5, 0): 0.0}
     cuts = [c for c in separation.fractional(inst, xval) if c[0] == 4]
-    assert cuts == [(4, 0, (2,))]
+    assert cuts == [(4, 0, (2,))]  # nearest i and nearest j alike
     flow, side = separation._min_vertex_cut(inst.neighbours, inst.hub_region[0],
                                             {k: xval.get((k, 0), 0.0) for k in range(n)}, 4, {0}, math.inf)
     # the max-flow's boundary holds the pocket: unit 5 (capacity 0) is saturated next to i's side
