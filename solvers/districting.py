@@ -101,16 +101,16 @@ class Districting:
     separators for every disconnected piece of a solution, re-solving until every SWV is connected (row generation;
     the bound of each round is a valid bound). With HiGHS (:mod:`solvers.highs_direct`, one in-memory model that
     rounds only append rows to) the LP relaxation is first cut by the most violated separators of its optimum (min
-    vertex cut by max-flow with capacities :math:`x_{kj}`, :mod:`solvers.separation`), repeated until none is
-    violated; this gives branch-and-bound most separators up front (JZ13 hybrid: 18 rounds of 1-5 s became one). The
-    facility-path rows are implied by contiguity plus the facility rows for integer points, but not for the LP: they
-    are separated the same way (max-flow from the hub to all its t-sites) and lifted the LP bound of JZ29 hybrid from
-    694.2k to 697.1k (optimum 697.7k; solve 35-43 s -> 11 s) and of PC4 Zeeland from 425.6k to 449.5k. Symmetry is
-    broken by the hub: an SWV has exactly one hub. The hub of an SWV is its pupil-weighted median within the travel
-    limit.
-    A national number of SWVs couples the regions; it is met outside this model by solving each region for ranges
-    of counts (``Settings.min_swvs``/``max_swvs``) and choosing the counts by dynamic programming
-    (:mod:`solvers.allocation`, :mod:`regioindeling.national_target`).
+    vertex cuts by max-flow with capacities :math:`x_{kj}`, the one nearest i and the one nearest j, each reduced to a
+    minimal separator: :mod:`solvers.separation`), repeated until none is violated; this gives branch-and-bound most
+    separators up front (JZ13 hybrid: 18 rounds of 1-5 s became one). The facility-path rows are implied by contiguity
+    plus the facility rows for integer points, but not for the LP: they are separated the same way (max-flow from the
+    hub to all its t-sites) and lifted the LP bound of JZ29 hybrid from 694.2k to 697.1k (optimum 697.7k; solve
+    35-43 s -> 11 s) and of PC4 Zeeland from 425.6k to 449.5k. Symmetry is broken by the hub: an SWV has exactly
+    one hub. The hub of an SWV is its pupil-weighted median within the travel limit. A national number of SWVs
+    couples the regions; it is met outside this model by solving each region for ranges of counts
+    (``Settings.min_swvs``/``max_swvs``) and choosing the counts by dynamic programming (:mod:`solvers.allocation`,
+    :mod:`regioindeling.national_target`).
 
     Exactness of the speed-ups (none changes the optimum): the start is always a valid indeling (checked by
     :meth:`Instance.violations`; on large models with disruption the best of the heuristics and the polished

@@ -7,6 +7,12 @@ finds violated separators of an LP solution by max-flow / min vertex cut (the cu
 relaxation before branch-and-bound, as in Validi & Buchanan's CUT model), which gives the MIP most of the
 contiguity rows up front and a stronger bound.
 
+Each violated LP separator gives two rows: the minimum cut nearest the unit and the one nearest the hub (or the
+sites), each cut down to a minimal separator (a max-flow's boundary also holds saturated units in pockets off every
+path, those at 0 among them; a row with fewer units is stronger). A widest-path search per hub first skips every
+unit that one path already serves. Together: PC4 JZ07's LP rounds converge in 9 s (at its best indeling) instead of
+not at all in 30 s, and the national PC4 run takes 324 s instead of 451-477 s.
+
 :func:`facility_paths` adds the same kind of row for the required facilities: an open hub j without a site of
 type t needs a path inside its SWV to a unit with one, so x[j, j] <= sum_{k in C} x[k, j] for every C that
 separates j from all t-units of j's region (the facility row sum_f x[f, j] >= x[j, j] is the case C = all
