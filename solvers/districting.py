@@ -220,9 +220,9 @@ class Districting:
             rounds = _PulpRounds(inst, pool)
         elif only and start is not None:
             # the whole model is never built: only its LP is used here, and that LP opens few hubs
-            rounds = hub_pricing.HubPricedLP(inst, set(start), functools.partial(_HighsRounds, pool=pool))
+            rounds = hub_pricing.HubPricedLP(inst, set(start), functools.partial(_HighsRounds, pool=pool, back=True))
         else:
-            rounds = _HighsRounds(inst, pool)
+            rounds = _HighsRounds(inst, pool, back=pc4_size)
         if cuts:
             # A unit without x[k, j] is never in j's SWV, so it leaves the separator (a recombination pair's
             # regions are parts of the whole region's)
@@ -541,10 +541,11 @@ class _HighsRounds:
 
     cheap_rows = True  # lift enclave cuts to every hub
 
-    def __init__(self, inst: Instance, pool: list[separation.Cut] | None = None):
+    def __init__(self, inst: Instance, pool: list[separation.Cut] | None = None, back: bool = False):
         s = inst.settings
         self.inst = inst
         self.pool = pool  # every separator added is appended here, if given
+        self.back = back  # LP rows from both sides of each violated separator (PC4-size models)
         self.mod = highs_direct.build(inst)
         self.h = highs_direct.to_highs(self.mod, s.threads, s.seed)
         self.mod.rows = highs_direct.Rows()  # HiGHS holds the rows now (PC4 JZ02: 2 million coefficients)
@@ -633,7 +634,8 @@ class _HighsRounds:
         """The separators, facility-path rows and kept-pupil rows the last LP optimum violates."""
         val = self._lp_val[self.cols]
         xval = {self.pairs[k]: float(val[k]) for k in np.flatnonzero(val > 1e-6)}
-        cuts = separation.fractional(self.inst, xval) + separation.facility_paths(self.inst, xval)
+        cuts = (separation.fractional(self.inst, xval, back=self.back)
+                + separation.facility_paths(self.inst, xval, back=self.back))
         self.lp_rounds += 1
         return cuts, highs_direct.kept_cuts(self.mod, self._lp_val)
 

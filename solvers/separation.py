@@ -31,11 +31,6 @@ from solvers.instance import Instance, components
 
 Cut = tuple[int, int, tuple[int, ...]]  # (unit i, hub j, separator C)
 
-# Every violated separator of an LP point gets a second row: the minimum cut nearest the hub (or the sites), besides
-# the one nearest the unit. Both are minimal; together they cut the LP point from two sides. PC4 JZ07: LP rounds
-# converge (at its best indeling, 526,147) in 9 s instead of 26 s; JZ39: 679.3k -> 683.3k after 60 s.
-BACK_CUTS = True
-
 
 def integral(inst: Instance, has_var, hub_of: list[int], all_hubs: bool = False) -> list[Cut]:
     """Separators for every unit in a piece of an SWV cut off from its hub (``has_var(i, j)``: x[i, j] exists).
@@ -81,9 +76,13 @@ def integral(inst: Instance, has_var, hub_of: list[int], all_hubs: bool = False)
 
 
 def fractional(inst: Instance, xval: dict[tuple[int, int], float], tol: float = 1e-3,
-               pairs: Iterable[tuple[int, int]] | None = None) -> list[Cut]:
+               pairs: Iterable[tuple[int, int]] | None = None, back: bool = False) -> list[Cut]:
     """Most violated separators of an LP point: for every (i, j) with x[i, j] > 0 and i not next to j, a minimum
-    vertex cut between i and j in j's region with capacities x[k, j]; a cut below x[i, j] - tol is violated."""
+    vertex cut between i and j in j's region with capacities x[k, j]; a cut below x[i, j] - tol is violated. With
+    ``back``, each violation also gets the minimum cut nearest j: the two cut the point from both sides, which
+    PC4-size LP rounds need (JZ07: converged at its best indeling, 526,147, in 9 s instead of 26 s; JZ39 679.3k ->
+    683.3k after 60 s). Small models converge in a few rounds anyway, and there the extra rows only change the
+    branch-and-bound path (PC4 JZ22 re-solve: 3 -> 5 MIP rounds, 5.2-5.5 -> 6.9-7.3 s)."""
     if not inst.settings.contiguity:
         return []
     nb = inst.neighbours
@@ -102,7 +101,7 @@ def fractional(inst: Instance, xval: dict[tuple[int, int], float], tol: float = 
             # rounds; their max-flows were 94 % of the calls and of the separation time, PC4 JZ07 and JZ02)
             if i in done or wide.get(i, 0.0) >= xval[i, j] - tol:
                 continue
-            flow, side, *far = _min_vertex_cut(nb, region, cap, i, {j}, xval[i, j] - tol, back=BACK_CUTS)
+            flow, side, *far = _min_vertex_cut(nb, region, cap, i, {j}, xval[i, j] - tol, back=back)
             if flow >= xval[i, j] - tol:
                 continue
             # C: vertices on the boundary of i's side; every unit of that side with x[., j] > tol shares it
@@ -121,10 +120,12 @@ def fractional(inst: Instance, xval: dict[tuple[int, int], float], tol: float = 
     return out
 
 
-def facility_paths(inst: Instance, xval: dict[tuple[int, int], float], tol: float = 1e-3) -> list[Cut]:
+def facility_paths(inst: Instance, xval: dict[tuple[int, int], float], tol: float = 1e-3,
+                   back: bool = False) -> list[Cut]:
     """Violated facility-path rows of an LP point, as cuts (j, j, C): for every hub j with x[j, j] > tol and
     every required type t it has no site of, a minimum vertex cut between j and the t-units of its region with
-    capacities x[k, j] (the t-units' own included); a cut below x[j, j] - tol is violated."""
+    capacities x[k, j] (the t-units' own included); a cut below x[j, j] - tol is violated. With ``back``, also
+    the minimum cut nearest the sites (as in :func:`fractional`)."""
     if not inst.settings.contiguity:
         return []
     nb = inst.neighbours
@@ -146,7 +147,7 @@ def facility_paths(inst: Instance, xval: dict[tuple[int, int], float], tol: floa
             if max(min(wide.get(f, 0.0), cap[f]) for f in sinks) >= xval[j, j] - tol:
                 continue  # one path into a site (its own capacity included) carries x[j, j]
             flow, side, *far = _min_vertex_cut(nb, region, cap, j, sinks, xval[j, j] - tol, cut_targets=True,
-                                               back=BACK_CUTS)
+                                               back=back)
             if flow >= xval[j, j] - tol:
                 continue
             for cut in [_minimal(nb, region, _boundary(nb, region, side), j, sinks)] + \

@@ -46,6 +46,9 @@ def test_a_run_elsewhere_in_the_process_with_another_pool_size_does_not_break_th
 
     inst = random_instance(3, n=7, disruption_weight=3.0).instance  # threads = 1
     backend.use_threads(1)
+    # whatever pool earlier tests in this process left (one of size 1 would refuse the plain run below): the plain
+    # run makes its own, while backend still records 1
+    highspy.Highs.resetGlobalScheduler(True)
     h = _model(2)
     h.setOptionValue("threads", 2)  # bypasses backend.use_threads, as another library would
     h.run()

@@ -129,15 +129,18 @@ def test_widest_path_is_the_largest_bottleneck(seed):
             assert (wide.get(u, -1.0) >= t) == reach, (t, u, wide)
 
 
+@pytest.mark.parametrize("back", [False, True])
 @pytest.mark.parametrize("seed", range(12))
-def test_fractional_misses_no_violated_separator(seed):
+def test_fractional_misses_no_violated_separator(seed, back):
     """Every (i, j) whose min vertex cut lies below x[i, j] gets a row (the widest-path screen skips only pairs
     that one path already serves), and the rows equal those of max-flows for every pair."""
     inst = random_instance(seed, n=10).instance
     xval = _random_point(inst, seed + 100)
     nb, tol = inst.neighbours, 1e-3
-    cuts = separation.fractional(inst, xval)
+    cuts = separation.fractional(inst, xval, back=back)
     got = {(i, j) for i, j, _c in cuts}
+    for i, j, cut in cuts:
+        assert _separates(inst, i, j, cut) and xval[i, j] > sum(xval.get((k, j), 0.0) for k in cut) + tol
     for (i, j), v in sorted(xval.items()):
         if i == j or v <= tol or j in nb[i]:
             continue
@@ -153,15 +156,16 @@ def test_fractional_misses_no_violated_separator(seed):
             if inst.facilities[t][j] == 0 and sinks:
                 flow, _side = separation._min_vertex_cut(nb, region, cap, j, sinks, math.inf, cut_targets=True)
                 short |= flow < xval[j, j] - tol
-        assert short == any(c[0] == c[1] == j for c in separation.facility_paths(inst, xval)), j
+        assert short == any(c[0] == c[1] == j for c in separation.facility_paths(inst, xval, back=back)), j
 
 
 def test_fractional_adds_the_cut_nearest_the_hub_too():
     """Units 2 and 3 both at 0.1 between unit 4 and hub 0: the rows on {3} (next to i) and on {2} (next to j)."""
     inst = _path(5).instance
     xval = {(0, 0): 1.0, (1, 0): 1.0, (2, 0): 0.1, (3, 0): 0.1, (4, 0): 0.5}
-    rows = sorted(c for c in separation.fractional(inst, xval) if c[0] == 4)
+    rows = sorted(c for c in separation.fractional(inst, xval, back=True) if c[0] == 4)
     assert rows == [(4, 0, (2,)), (4, 0, (3,))]
+    assert [c for c in separation.fractional(inst, xval) if c[0] == 4] == [(4, 0, (3,))]  # nearest i only
 
 
 def test_fractional_rows_leave_out_pockets_off_every_path():
@@ -246,11 +250,12 @@ def test_facility_paths_may_cut_through_the_site_itself():
     assert cut == (0, 0, (3,)) and sum(xval[k, 0] for k in cut[2]) < xval[0, 0]
 
 
+@pytest.mark.parametrize("back", [False, True])
 @pytest.mark.parametrize("seed", range(8))
-def test_facility_path_cuts_separate_the_hub_from_every_site(seed):
+def test_facility_path_cuts_separate_the_hub_from_every_site(seed, back):
     inst = random_instance(seed, n=9).instance
     xval = _random_point(inst, seed)
-    for i, j, cut in separation.facility_paths(inst, xval):
+    for i, j, cut in separation.facility_paths(inst, xval, back=back):
         assert i == j and xval[j, j] > sum(xval.get((k, j), 0.0) for k in cut) + 1e-3
         lacking = [t for t in inst.required_types() if inst.facilities[t][j] == 0]
         # C must separate j from every site of at least one lacking type (then every connected SWV crosses C)
