@@ -175,9 +175,9 @@ def test_the_restricted_only_path_never_builds_the_whole_model(seed, monkeypatch
     built, masters = [], []
     real_init, real_priced = _HighsRounds.__init__, hub_pricing.HubPricedLP.__init__
 
-    def spy_init(self, inst, pool=None):
+    def spy_init(self, inst, pool=None, **kw):
         built.append(inst.hubs)
-        real_init(self, inst, pool)
+        real_init(self, inst, pool, **kw)
 
     def spy_priced(self, *a, **kw):
         masters.append(self)
@@ -195,6 +195,7 @@ def test_the_restricted_only_path_never_builds_the_whole_model(seed, monkeypatch
         assert built[0] is None and res.bound <= want + 1e-6 <= res.objective + 2e-6
         return
     assert masters[0].lp_rounds >= 1
+    assert masters[0].inner.back  # PC4-size LP rounds cut from both sides
     assert built and all(h is not None for h in built)
     hub_of = [d.instance.codes.index(res.assignment[c]) for c in d.instance.codes]
     assert d.instance.violations(hub_of) == []
