@@ -107,9 +107,9 @@ def fractional(inst: Instance, xval: dict[tuple[int, int], float], tol: float = 
             # C: vertices on the boundary of i's side; every unit of that side with x[., j] > tol shares it
             cut = _minimal(nb, region, _boundary(nb, region, side), i, {j})
             if far:
-                back = _minimal(nb, region, tuple(sorted(far[0])), i, {j})
-                if back != cut:
-                    out.append((i, j, back))
+                near_j = _minimal(nb, region, far[0], i, {j})
+                if near_j != cut:
+                    out.append((i, j, near_j))
             for u in sorted(side):
                 if u != j and xval.get((u, j), 0.0) > tol + sum(cap[k] for k in cut) and u not in done:
                     out.append((u, j, cut))
@@ -151,7 +151,7 @@ def facility_paths(inst: Instance, xval: dict[tuple[int, int], float], tol: floa
             if flow >= xval[j, j] - tol:
                 continue
             for cut in [_minimal(nb, region, _boundary(nb, region, side), j, sinks)] + \
-                    [_minimal(nb, region, tuple(sorted(f)), j, sinks) for f in far]:
+                    [_minimal(nb, region, f, j, sinks) for f in far]:
                 if cut not in seen:  # sbo and pro sites often share a unit: one row for both
                     seen.add(cut)
                     out.append((j, j, cut))
@@ -183,28 +183,27 @@ def _boundary(nb, region, side: set[int]) -> tuple[int, ...]:
     return tuple(sorted({k for u in side for k in nb[u] if k in region and k not in side}))
 
 
-def _minimal(nb, region, cut: tuple[int, ...], s: int, targets: set[int]) -> tuple[int, ...]:
+def _minimal(nb, region, cut: Iterable[int], s: int, targets: set[int]) -> tuple[int, ...]:
     """The part of ``cut`` (a set separating s from ``targets`` within ``region``; targets in it stay, as they
     end a path themselves) that is a minimal separator: next to the targets' side and to s's side. A max-flow's
     boundary also holds saturated units (those at 0 among them) in pockets off every path; without them the row
     is stronger."""
-    inside = set(cut)
-
-    def side(starts):
-        seen = {u for u in starts if u not in inside}
+    def side(starts, blocked: set[int]) -> set[int]:
+        seen = {u for u in starts if u not in blocked}
         stack = list(seen)
         while stack:
             u = stack.pop()
             for w in nb[u]:
-                if w in region and w not in inside and w not in seen:
+                if w in region and w not in blocked and w not in seen:
                     seen.add(w)
                     stack.append(w)
         return seen
 
-    far = side(targets)
-    inside = {k for k in cut if k in targets or any(w in far for w in nb[k])}
-    near = side([s])
-    return tuple(sorted(k for k in inside if any(w in near for w in nb[k])))
+    cut = set(cut)
+    far = side(targets, cut)
+    kept = {k for k in cut if k in targets or any(w in far for w in nb[k])}
+    near = side([s], kept)
+    return tuple(sorted(k for k in kept if any(w in near for w in nb[k])))
 
 
 def _min_vertex_cut(nb, region, cap: dict[int, float], s: int, targets: set[int], limit: float,
