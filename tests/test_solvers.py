@@ -417,17 +417,22 @@ def _phase_spies(monkeypatch):
     return seen
 
 
+def _pc4_path_instances(monkeypatch, **kw):
+    """16 tiny instances solved on the PC4-size path, each with the phase spies reset: (instance, spies)."""
+    monkeypatch.setattr(solvers.districting, "RESTRICTED_HUBS_VARS", 0)
+    seen = _phase_spies(monkeypatch)
+    for seed in range(16):
+        seen.update(restricted=0, runs=0)
+        yield random_instance(seed, n=7, disruption_weight=3.0, **kw), seen
+
+
 def test_a_start_the_lp_bound_proves_ends_the_solve(monkeypatch):
     """PC4-size path: once the LP rounds' bound proves the start (within HiGHS's 0.01 %), no restricted-hub search,
     recombination or branch-and-bound follows, and the result is the optimum, called optimal. Where it does not,
     the search goes on and still ends at the optimum."""
     dist = solvers.districting
-    monkeypatch.setattr(dist, "RESTRICTED_HUBS_VARS", 0)
     ended = 0
-    seen = _phase_spies(monkeypatch)
-    for seed in range(16):
-        seen.update(restricted=0, runs=0)
-        d = random_instance(seed, n=7, disruption_weight=3.0)
+    for d, seen in _pc4_path_instances(monkeypatch):
         res = assert_matches_brute_force(d)
         if res.status == "infeasible":
             continue
@@ -441,12 +446,8 @@ def test_a_start_within_the_scenario_gap_ends_the_solve_as_feasible(monkeypatch)
     """With a scenario gap of 30 %, a start the LP bound puts within it ends the solve: called optimal only when
     the bound proves it, and the bound stays below the true optimum."""
     dist = solvers.districting
-    monkeypatch.setattr(dist, "RESTRICTED_HUBS_VARS", 0)
     ended = 0
-    seen = _phase_spies(monkeypatch)
-    for seed in range(16):
-        seen.update(restricted=0, runs=0)
-        d = random_instance(seed, n=7, disruption_weight=3.0, gap=0.3)
+    for d, seen in _pc4_path_instances(monkeypatch, gap=0.3):
         want = brute_force(d.instance)
         res = d.solve()
         if want is None:
