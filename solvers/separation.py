@@ -11,7 +11,7 @@ Each violated LP separator gives two rows: the minimum cut nearest the unit and 
 sites), each cut down to a minimal separator (a max-flow's boundary also holds saturated units in pockets off every
 path, those at 0 among them; a row with fewer units is stronger). A widest-path search per hub first skips every
 unit that one path already serves. Together: PC4 JZ07's LP rounds converge in 9 s (at its best indeling) instead of
-not at all in 30 s, and the national PC4 run takes 324 s instead of 451-477 s.
+not at all in 30 s, and the national PC4 run takes 324-360 s instead of 451-477 s.
 
 :func:`facility_paths` adds the same kind of row for the required facilities: an open hub j without a site of
 type t needs a path inside its SWV to a unit with one, so x[j, j] <= sum_{k in C} x[k, j] for every C that
