@@ -1,7 +1,8 @@
 """Solver benchmarks: national runs per unit level and a one-jeugdregio re-solve after a lock change.
 
-Run from the project root:  python bench/bench_solve.py [gemeente] [hybrid] [pc4] [pc4-sample | pc4-jz=JZ43,JZ38]
-[resolve] [resolve-pc4[=JZxx]] [target] [target-hybrid]
+Run from the project root:  python bench/bench_solve.py [gemeente] [hybrid] [pc4] [pc4-budget[=SECONDS]]
+[pc4-sample | pc4-jz=JZ43,JZ38] [resolve] [resolve-pc4[=JZxx]] [target] [target-hybrid]
+(pc4: 120 s per jeugdregio; pc4-budget: the whole national PC4 run in solver.total_time_s, default 120 s.)
 Prints wall time (model build included), status counts, objective, gap and peak memory (summed PSS of this
 process and its worker processes, bench/memory.py); with BENCH_TABLE=1 also every jeugdregio's status, seconds,
 gap, objective and bound. The first line describes the machine (bench/machine.py); figures go to bench/RESULTS.md
@@ -132,6 +133,11 @@ def _main(argv: list[str]) -> None:
         national(ds, "hybrid")
     if "pc4" in what:
         national(ds, "pc4", solver={"time_limit_s": 120.0, "gap": 0.01})
+    for a in what:
+        if a.startswith("pc4-budget"):
+            total = float(a.split("=", 1)[1]) if "=" in a else 120.0
+            print(f"(solver.total_time_s = {total:g})")
+            national(ds, "pc4", solver={"time_limit_s": 120.0, "gap": 0.01, "total_time_s": total})
     samples = [a.split("=", 1)[1].split(",") for a in what if a.startswith("pc4-jz=")]
     if "pc4-sample" in what or samples:
         for jz in (samples[0] if samples else ("JZ43", "JZ38", "JZ02")):

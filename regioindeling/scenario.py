@@ -139,6 +139,10 @@ class Solver(_Section):
     threads: int = Field(2, ge=1, le=64)
     seed: int = Field(0, ge=0)
     processes: int = Field(2, ge=1, le=64, description="Jeugdregio's solved in parallel.")
+    total_time_s: float = Field(
+        0.0, ge=0, description="Wall-clock seconds for the whole run (0: no overall limit). Each jeugdregio then "
+        "gets a share of the time left as it starts, by model size and at most time_limit_s; time a jeugdregio "
+        "does not use passes on to the rest.")
 
 
 class Scenario(_Section):

@@ -10,15 +10,17 @@ which solves further counts per jeugdregio in the same worker pool and picks the
 
 from __future__ import annotations
 
+import copy
 import multiprocessing
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 from typing import Callable
 
 import numpy as np
 
+from regioindeling import budget
 from regioindeling.errors import InputError
 from regioindeling.model import DisjointSets, Proposal, facility_types_of, is_gemeente_code, is_pc4_code
 from regioindeling.scenario import Scenario
@@ -270,10 +272,18 @@ def _model(ds, scenario: Scenario, us: UnitSet, jz: str, units, edges, lock_spec
 COARSE_SHARE = 0.1
 
 
-def _run(task: Task) -> DistrictingResult:
+def _run(task: Task, seconds: float | None = None) -> DistrictingResult:
+    """Solve one task; ``seconds`` (its share of ``solver.total_time_s``) replaces its time limit, warm start
+    included."""
     t0 = time.perf_counter()
     try:
-        return task.model.solve(_warm(task))
+        if seconds is None:
+            return task.model.solve(_warm(task))
+        warm = _warm(task, seconds)
+        left = max(budget.MIN_ALLOWANCE_S, seconds - (time.perf_counter() - t0))
+        model = copy.copy(task.model)  # the task's own model (and its options), with the allowance as limit
+        model.instance = model.instance.with_settings(time_limit_s=left)
+        return model.solve(warm)
     except Exception as exc:  # one region failing must never break the others
         return DistrictingResult("failed", None, seconds=time.perf_counter() - t0,
                                  message=f"{task.model.instance.label}: solver failed ({type(exc).__name__}: {exc})")
@@ -301,8 +311,9 @@ def _release_memory() -> None:
         pass
 
 
-def _warm(task: Task) -> list[int] | None:
-    """The task's warm start: given, from another indeling, or from the hybrid-level solution (PC4 runs)."""
+def _warm(task: Task, limit: float | None = None) -> list[int] | None:
+    """The task's warm start: given, from another indeling, or from the hybrid-level solution (PC4 runs, in
+    COARSE_SHARE of ``limit``, by default the model's time limit)."""
     from solvers import heuristic
 
     if task.warm is not None:
@@ -313,8 +324,8 @@ def _warm(task: Task) -> list[int] | None:
     if task.coarse is None:
         return None
     coarse = task.coarse.instance
-    budget = max(1.0, inst.settings.time_limit_s * COARSE_SHARE)
-    res = Districting(coarse.with_settings(time_limit_s=min(coarse.settings.time_limit_s, budget))).solve()
+    share = max(1.0, (inst.settings.time_limit_s if limit is None else limit) * COARSE_SHARE)
+    res = Districting(coarse.with_settings(time_limit_s=min(coarse.settings.time_limit_s, share))).solve()
     hub_of = res.hub_indices(coarse.codes)
     if hub_of is None:
         return None
@@ -351,30 +362,57 @@ class Runner:
             self._pool.shutdown()
             self._pool = None
 
-    def run(self, todo: list[Task], progress=None) -> list[DistrictingResult]:
-        """Results in the order of ``todo``; ``progress`` gets a report per task as it finishes."""
+    def run(self, todo: list[Task], progress=None, seconds: float | None = None) -> list[DistrictingResult]:
+        """Results in the order of ``todo``; ``progress`` gets a report per task as it finishes. ``seconds``: a
+        wall-clock budget for the batch, handed out as the tasks start (:mod:`regioindeling.budget`)."""
         out: list[DistrictingResult | None] = [None] * len(todo)
+        share = None
+        order = list(range(len(todo)))
+        if seconds is not None:
+            share = budget.TimeBudget(time.perf_counter(), seconds, max(1, self.procs),
+                                      max(t.model.instance.settings.time_limit_s for t in todo),
+                                      {t.jeugdregio: 1.0 for t in todo})
+            order = sorted(order, key=lambda k: (_size(todo[k]), todo[k].jeugdregio))
+
+        def allowance(k: int) -> float | None:
+            return None if share is None else share.allowance(todo[k].jeugdregio, time.perf_counter())
+
+        def finished(k: int) -> None:
+            if share is not None:
+                share.done(todo[k].jeugdregio)
+            if progress:
+                progress(_report(todo[k], out[k]))
+
         if self.procs <= 1:
-            for k, t in enumerate(todo):
-                out[k] = _run(t)
-                if progress:
-                    progress(_report(t, out[k]))
+            for k in order:
+                out[k] = _run(todo[k], allowance(k))
+                finished(k)
             return out
         if self._pool is None:
             self._pool = _pool(self.procs)
         broken = False
-        futs = {self._pool.submit(_run, t): k for k, t in enumerate(todo)}
-        for fut in as_completed(futs):
-            k = futs[fut]
-            try:
-                out[k] = fut.result()
-            except BrokenProcessPool:
-                broken = True
-                continue  # re-run alone below
-            except Exception as exc:  # e.g. the task could not be sent to the worker
-                out[k] = _worker_died(todo[k], exc)
-            if progress:
-                progress(_report(todo[k], out[k]))
+        waiting = list(reversed(order))
+        futs: dict = {}
+        while waiting or futs:
+            # with a budget, a task is sent only when a process is free, so its allowance counts from its start
+            while waiting and (share is None or len(futs) < self.procs):
+                k = waiting.pop()
+                futs[self._pool.submit(_run, todo[k], allowance(k))] = k
+            done, _ = wait(futs, return_when=FIRST_COMPLETED)
+            for fut in sorted(done, key=lambda f: futs[f]):
+                k = futs.pop(fut)
+                try:
+                    out[k] = fut.result()
+                except BrokenProcessPool:
+                    broken = True
+                    if share is not None:
+                        share.done(todo[k].jeugdregio)
+                    continue  # re-run alone below
+                except Exception as exc:  # e.g. the task could not be sent to the worker
+                    out[k] = _worker_died(todo[k], exc)
+                finished(k)
+            if broken:
+                waiting = []  # re-run alone below, like those the broken pool took down
         if broken:
             self._pool.shutdown(wait=False)
             self._pool = None
@@ -387,6 +425,11 @@ class Runner:
             if progress:
                 progress(_report(todo[k], out[k]))
         return out
+
+
+def _size(task: Task) -> int:
+    """A model's size: its unit-hub pairs within the travel limit (budgeted runs start the smallest first)."""
+    return int(task.model.instance.reach.sum())
 
 
 def _report(task: Task, res: DistrictingResult) -> JzReport:
@@ -414,6 +457,11 @@ def solve(ds, scenario: Scenario, jeugdregios: list[str] | None = None, units: U
                          f"jeugdregio's, but the run is restricted to {', '.join(wanted[:4])}"
                          f"{' ...' if len(wanted) > 4 else ''}", "remove jeugdregios (and --jeugdregio) or set "
                          "objective.target_swvs_per_jeugdregio instead", field="objective.target_swvs_national")
+    if target is not None and scenario.solver.total_time_s:
+        # its count search solves batches until the count is met, so no share of a fixed budget can be planned
+        raise InputError("scenario", "solver.total_time_s cannot be combined with objective.target_swvs_national",
+                         "set solver.total_time_s = 0 and bound the run by solver.time_limit_s per jeugdregio",
+                         field="solver.total_time_s")
     tasks = build_tasks(ds, scenario, us, wanted, start)
     results: dict[str, DistrictingResult] = {}
     for t in tasks:
@@ -425,7 +473,9 @@ def solve(ds, scenario: Scenario, jeugdregios: list[str] | None = None, units: U
     search = None
     with Runner(min(scenario.solver.processes, len(todo))) as runner:
         if target is None:
-            for t, res in zip(todo, runner.run(todo, progress)):
+            total = scenario.solver.total_time_s or None
+            seconds = None if total is None else total - (time.perf_counter() - t0)
+            for t, res in zip(todo, runner.run(todo, progress, seconds)):
                 results[t.jeugdregio] = res
         else:
             from regioindeling.national_target import solve_national

@@ -7,6 +7,7 @@ breaks the others: the report says which failed and why, and the rest is solved 
 from __future__ import annotations
 
 import os
+import time
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +15,7 @@ from pathlib import Path
 import pytest
 
 import regioindeling.solve as solve_mod
+from regioindeling import budget
 import solvers.districting
 from regioindeling.scenario import scenario_from_dict
 from regioindeling.solve import solve
@@ -135,3 +137,76 @@ def test_a_dying_worker_process_never_breaks_the_others(ds, monkeypatch):
     assert rep["JZ01"].status == "failed" and rep["JZ01"].message.startswith("JZ01 Groningen: the solver process")
     assert all(rep[j].status == "optimal" for j in ("JZ02", "JZ19", "JZ39")), {j: r.message for j, r in rep.items()}
     assert set(res.proposal.assignment) == set().union(*(_gemeenten(ds, j) for j in ("JZ02", "JZ19", "JZ39")))
+
+
+# ------------------------------------------------------------------------------ a budget for the whole run
+
+
+def _spy_allowances(monkeypatch) -> list[tuple[str, float | None, float]]:
+    """Records (jeugdregio, seconds handed to _run, when) for every in-process solve."""
+    seen = []
+    real = solve_mod._run
+
+    def spy(task, seconds=None):
+        seen.append((task.jeugdregio, seconds, time.perf_counter()))
+        return real(task, seconds)
+
+    monkeypatch.setattr(solve_mod, "_run", spy)
+    return seen
+
+
+def test_total_time_is_shared_over_the_jeugdregios_smallest_first(ds, monkeypatch):
+    """PC4 level, one process, a 12 s budget over three regions: each gets a share of what is left as it starts,
+    the largest last, and what a region does not use passes on (JZ22 ends in under a second)."""
+    seen = _spy_allowances(monkeypatch)
+    t0 = time.perf_counter()
+    res = solve(ds, _sc(units={"level": "pc4"}, solver={"total_time_s": 12.0, "time_limit_s": 30.0}),
+                jeugdregios=["JZ13", "JZ22", "JZ43"])
+    order = [jz for jz, _s, _t in seen]
+    assert order == ["JZ43", "JZ22", "JZ13"]  # 28, 47, 107 PC4s
+    deadline = t0 + 12.0 - budget.END_RESERVE_MIN_S
+    for k, (jz, seconds, at) in enumerate(seen):
+        left = deadline - at
+        # an equal share of what is left, never past the deadline; the last one gets all that is left
+        assert seconds is not None and seconds <= left + 0.05, (jz, seconds, left)
+        assert seconds == pytest.approx(left / (len(seen) - k), rel=0.05, abs=0.05), (jz, seconds, left)
+    # the first two end well inside their shares, so the last gets more than a third of the budget
+    assert seen[2][1] > 12.0 / 3
+    assert all(r.objective is not None for r in res.reports) and res.evaluation.ok
+
+
+def test_without_a_budget_every_region_gets_its_time_limit(ds, monkeypatch):
+    seen = _spy_allowances(monkeypatch)
+    solve(ds, _sc(), jeugdregios=["JZ19", "JZ22"])
+    assert [s for _jz, s, _t in seen] == [None, None]
+
+
+def test_a_budgeted_pool_run_sends_a_task_only_to_a_free_process(ds, monkeypatch):
+    """Two processes, four regions: the allowances are worked out as each region starts, so at most two are out
+    at a time, and a region that fails does not break the rest."""
+    _fail_in(monkeypatch, "JZ22", "raise")
+    shares = []
+    real = budget.TimeBudget.allowance
+
+    def allowance(self, key, now):
+        out = real(self, key, now)
+        shares.append((key, out, len(self.ends)))
+        return out
+
+    monkeypatch.setattr(budget.TimeBudget, "allowance", allowance)
+    res = solve(ds, _sc(solver={"processes": 2, "total_time_s": 60.0}),
+                jeugdregios=["JZ19", "JZ22", "JZ39", "JZ43"])
+    rep = {r.jeugdregio: r for r in res.reports}
+    assert rep["JZ22"].status == "failed" and "simulated solver bug" in rep["JZ22"].message
+    assert all(rep[j].status == "optimal" for j in ("JZ19", "JZ39", "JZ43")), {j: r.message for j, r in rep.items()}
+    assert sorted(k for k, _s, _n in shares) == ["JZ19", "JZ22", "JZ39", "JZ43"]
+    assert all(n <= 2 for _k, _s, n in shares)  # itself and at most one other running
+
+
+def test_a_budget_with_a_national_count_is_bad_input(ds):
+    from regioindeling.errors import InputError
+
+    sc = _sc(solver={"total_time_s": 60.0}, objective={"target_swvs_national": 100})
+    with pytest.raises(InputError) as err:
+        solve(ds, sc)
+    assert err.value.field == "solver.total_time_s" and "fix: set solver.total_time_s = 0" in err.value.line()
