@@ -508,3 +508,21 @@ def test_a_count_bound_that_proves_the_start_skips_branch_and_bound(monkeypatch)
         assert seen["runs"] == 0, seed
         checked += 1
     assert checked >= 8, checked
+
+
+# ------------------------------------------------------------------------------ phase lengths
+
+
+def test_a_phase_gets_its_share_of_a_long_limit_and_its_minimum_of_a_short_one(monkeypatch):
+    D = solvers.districting
+    monkeypatch.setattr(D, "PHASE_MAX_SHARE", 0.5)
+    now = time.perf_counter()
+    # long limit: the share (the minimum is below it)
+    assert D._phase(120.0, 0.25, 6.0, now) == pytest.approx(30.0, abs=0.01)
+    # short limit: the minimum, or PHASE_MAX_SHARE of the limit if that is less
+    assert D._phase(12.0, 0.25, 6.0, now) == pytest.approx(6.0, abs=0.01)
+    assert D._phase(8.0, 0.25, 6.0, now) == pytest.approx(4.0, abs=0.01)
+    # never past the limit: 10 of 12 s gone leaves 2
+    assert D._phase(12.0, 0.25, 6.0, now - 10.0) == pytest.approx(2.0, abs=0.01)
+    assert D._phase(12.0, 0.25, 6.0, now - 20.0) == 0.0
+    assert D._left(12.0, now - 20.0) == 0.0
