@@ -528,6 +528,9 @@ def test_run_says_what_it_will_solve(at):
     every = sorted(at.multiselect(key="sc.jeugdregios").options)
     at.multiselect(key="sc.jeugdregios").set_value(every).run()  # "Select all" in the browser
     assert any("whole country: all 42" in c.value for c in at.caption)
+    assert not any("ends within" in c.value for c in at.caption)
+    at.number_input(key="sc.solver.total_time_s").set_value(120.0).run()  # a budget for the whole run
+    assert any("whole country: all 42" in c.value and "ends within about 120 s" in c.value for c in at.caption)
 
 
 def test_run_scope_in_words():
@@ -535,6 +538,9 @@ def test_run_scope_in_words():
     assert run_scope([], names) == "Run solves the whole country: all 5 jeugdregio's."
     assert run_scope(["JZ02", "JZ01"], names) == "Run solves JZ01 Groningen, JZ02 Friesland."
     assert run_scope(["JZ05", "JZ01", "JZ02", "JZ03"], names) == "Run solves 4 of 5 jeugdregio's: JZ01, JZ02, JZ03, JZ05."
+    assert run_scope([], names, 120.0) == ("Run solves the whole country: all 5 jeugdregio's. It ends within about "
+                                           "120 s (solver.total_time_s), with the best indelingen found by then.")
+    assert run_scope([], names, 0.0) == run_scope([], names)
 
 
 def test_form_choice_kept_across_tabs(at):

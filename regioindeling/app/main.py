@@ -327,21 +327,27 @@ def _show_result_summary(res) -> None:
                  key="result_swvs")
 
 
-def run_scope(chosen, names: dict[str, str]) -> str:
-    """What "Run scenario" will solve, in words: a whole-country run takes minutes, so it must never be a surprise."""
+def run_scope(chosen, names: dict[str, str], total_time_s: float = 0.0) -> str:
+    """What "Run scenario" will solve, in words: a whole-country run takes minutes, so it must never be a surprise;
+    with a budget for the whole run (solver.total_time_s), also when it ends."""
     chosen = sorted(chosen or [])
     if not chosen or len(chosen) == len(names):
-        return f"Run solves the whole country: all {len(names)} jeugdregio's."
-    if len(chosen) <= 3:
-        return "Run solves " + ", ".join(f"{j} {names.get(j, '')}".strip() for j in chosen) + "."
-    return f"Run solves {len(chosen)} of {len(names)} jeugdregio's: {', '.join(chosen)}."
+        out = f"Run solves the whole country: all {len(names)} jeugdregio's."
+    elif len(chosen) <= 3:
+        out = "Run solves " + ", ".join(f"{j} {names.get(j, '')}".strip() for j in chosen) + "."
+    else:
+        out = f"Run solves {len(chosen)} of {len(names)} jeugdregio's: {', '.join(chosen)}."
+    if total_time_s and total_time_s > 0:
+        out += f" It ends within about {total_time_s:g} s (solver.total_time_s), with the best indelingen found by then."
+    return out
 
 
 def page_scenario(ds, specs) -> None:
     job = st.session_state.get("job")
     running = job is not None
     F.render(st, specs, disabled=running)
-    st.caption(run_scope(st.session_state.get(F.PREFIX + ".jeugdregios"), ds.jeugdregio_names))
+    st.caption(run_scope(st.session_state.get(F.PREFIX + ".jeugdregios"), ds.jeugdregio_names,
+                         st.session_state.get(F.PREFIX + ".solver.total_time_s") or 0.0))
     run = st.button("Run scenario", type="primary", disabled=running, key="run_btn")
     if run:
         try:
