@@ -416,10 +416,16 @@ class Runner:
         if broken:
             self._pool.shutdown(wait=False)
             self._pool = None
-        for k in [k for k, r in enumerate(out) if r is None]:
+        again = [k for k, r in enumerate(out) if r is None]
+        for n, k in enumerate(again):
+            seconds_k = None
+            if share is not None:
+                # one at a time now: an equal part of what is left of the budget each
+                left = share.deadline - time.perf_counter()
+                seconds_k = max(budget.MIN_ALLOWANCE_S, min(share.cap, left / (len(again) - n)))
             with _pool(1) as pool:
                 try:
-                    out[k] = pool.submit(_run, todo[k]).result()
+                    out[k] = pool.submit(_run, todo[k], seconds_k).result()
                 except Exception as exc:
                     out[k] = _worker_died(todo[k], exc)
             if progress:

@@ -128,11 +128,34 @@ def test_solver_raising_in_one_jeugdregio_never_breaks_the_others(ds, monkeypatc
     assert res.national["status"] == "failed"
 
 
-def test_a_dying_worker_process_never_breaks_the_others(ds, monkeypatch):
+@pytest.mark.parametrize("total", [0.0, 60.0])
+def test_a_dying_worker_process_never_breaks_the_others(ds, monkeypatch, total):
     """A worker killed mid-solve (OOM killer, a crash in native code) breaks its process pool; the other
-    jeugdregio's must still be solved, and the report names the one that died."""
+    jeugdregio's must still be solved, and the report names the one that died. With a budget for the run, the
+    re-runs get their part of what is left of it, not the whole time limit."""
     _fail_in(monkeypatch, "JZ01", "exit")
-    res = solve(ds, _sc(solver={"processes": 2}), jeugdregios=["JZ01", "JZ02", "JZ19", "JZ39"])
+    sent = []
+    real_pool = solve_mod._pool
+
+    def pool(procs):
+        p = real_pool(procs)
+        real_submit = p.submit
+
+        def submit(fn, *args):
+            sent.append((procs, args[1] if len(args) > 1 else None))
+            return real_submit(fn, *args)
+
+        p.submit = submit
+        return p
+
+    monkeypatch.setattr(solve_mod, "_pool", pool)
+    res = solve(ds, _sc(solver={"processes": 2, "total_time_s": total}), jeugdregios=["JZ01", "JZ02", "JZ19", "JZ39"])
+    reruns = [s for procs, s in sent if procs == 1]
+    assert reruns  # the pool broke, and the open tasks were run again one process each
+    if total:
+        assert all(s is not None and s <= 60.0 for _p, s in sent), sent
+    else:
+        assert all(s is None for _p, s in sent), sent
     rep = {r.jeugdregio: r for r in res.reports}
     assert rep["JZ01"].status == "failed" and rep["JZ01"].message.startswith("JZ01 Groningen: the solver process")
     assert all(rep[j].status == "optimal" for j in ("JZ02", "JZ19", "JZ39")), {j: r.message for j, r in rep.items()}
