@@ -395,9 +395,16 @@ class Runner:
         futs: dict = {}
         while waiting or futs:
             # with a budget, a task is sent only when a process is free, so its allowance counts from its start
-            while waiting and (share is None or len(futs) < self.procs):
+            while waiting and not broken and (share is None or len(futs) < self.procs):
                 k = waiting.pop()
-                futs[self._pool.submit(_run, todo[k], allowance(k))] = k
+                try:
+                    futs[self._pool.submit(_run, todo[k], allowance(k))] = k
+                except BrokenProcessPool:  # a worker died since the last look: this one is re-run alone below
+                    broken = True
+                    if share is not None:
+                        share.done(todo[k].jeugdregio)
+            if not futs:
+                break
             done, _ = wait(futs, return_when=FIRST_COMPLETED)
             for fut in sorted(done, key=lambda f: futs[f]):
                 k = futs.pop(fut)

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 import regioindeling.solve as solve_mod
-from regioindeling import budget
 import solvers.districting
+from regioindeling import budget
 from regioindeling.scenario import scenario_from_dict
 from regioindeling.solve import solve
 
@@ -233,3 +233,28 @@ def test_a_budget_with_a_national_count_is_bad_input(ds):
     with pytest.raises(InputError) as err:
         solve(ds, sc)
     assert err.value.field == "solver.total_time_s" and "fix: set solver.total_time_s = 0" in err.value.line()
+
+
+def test_a_pool_found_broken_when_sending_a_task_reruns_the_rest_alone(ds, monkeypatch):
+    """A budgeted run sends tasks as processes free up, so a pool can be found broken at a later submit; the task
+    it was meant for and those after it are run one process each."""
+    real_pool = solve_mod._pool
+    calls = []
+
+    def pool(procs):
+        p = real_pool(procs)
+        real_submit = p.submit
+
+        def submit(fn, *args):
+            calls.append(procs)
+            if procs == 2 and calls.count(2) == 3:
+                raise BrokenProcessPool("simulated: a worker died")
+            return real_submit(fn, *args)
+
+        p.submit = submit
+        return p
+
+    monkeypatch.setattr(solve_mod, "_pool", pool)
+    res = solve(ds, _sc(solver={"processes": 2, "total_time_s": 60.0}), jeugdregios=["JZ19", "JZ22", "JZ39", "JZ43"])
+    assert [r.status for r in res.reports] == ["optimal"] * 4, [r.message for r in res.reports]
+    assert calls.count(2) == 3 and calls.count(1) == 2  # the third and fourth ran alone
