@@ -7,9 +7,10 @@ breaks the others: the report says which failed and why, and the rest is solved 
 from __future__ import annotations
 
 import os
-import time
 import subprocess
 import sys
+import time
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import pytest
