@@ -501,6 +501,8 @@ def solve(ds, scenario: Scenario, jeugdregios: list[str] | None = None, units: U
         reports = search.annotate(reports)
     proposal = _proposal(ds, scenario, us, wanted, results, reports, search)
     national = _national(reports, time.perf_counter() - t0)
+    if scenario.solver.total_time_s:
+        national["time_budget_s"] = scenario.solver.total_time_s
     if search is not None:
         search.annotate_national(national)
     evaluation = _evaluate(ds, proposal, scenario, us, set(wanted))

@@ -104,3 +104,24 @@ def test_national_target_out_of_range_exit_2_one_line(tmp_path, capsys):
     code = main(["solve", "--scenario", str(sc), "--out", str(out), "--jeugdregio", "JZ01"])
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(err) == 1 and "needs all 42 jeugdregio's" in err[0]
+
+
+def test_time_budget_is_announced_and_reported(tmp_path, capsys):
+    sc = _scenario(tmp_path, "total_time_s = 30.0\n")
+    code = main(["solve", "--scenario", str(sc), "--out", str(tmp_path / "p.geojson"), "--jeugdregio", "JZ43"])
+    assert code == 0
+    assert "time budget 30 s for the whole run" in capsys.readouterr().out
+    code = main(["solve", "--scenario", str(sc), "--out", str(tmp_path / "p.geojson"), "--jeugdregio", "JZ43",
+                 "--json"])
+    doc = json.loads(capsys.readouterr().out)
+    assert code == 0 and doc["national"]["time_budget_s"] == 30.0
+
+
+def test_time_budget_with_a_national_count_exit_2_one_line(tmp_path, capsys):
+    sc = tmp_path / "t.toml"
+    sc.write_text(NATIONAL + "target_swvs_national = 90\n" + "[solver]\ntotal_time_s = 60.0\n")
+    out = tmp_path / "p.geojson"
+    code = main(["solve", "--scenario", str(sc), "--out", str(out)])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and not out.exists() and len(err) == 1
+    assert err[0].startswith(f"error: {sc}, field 'solver.total_time_s': ") and "fix: set solver.total_time_s = 0" in err[0]

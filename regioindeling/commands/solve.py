@@ -65,6 +65,9 @@ def solve_cmd(
     if target is not None and not json_out:
         console.print(f"national target {target} SWVs: every jeugdregio is solved at its own optimum first, then "
                       "the counts are chosen (further solves, no progress lines)")
+    if sc.solver.total_time_s and not json_out:
+        console.print(f"time budget {sc.solver.total_time_s:g} s for the whole run: each jeugdregio gets its share "
+                      f"of the time left as it starts (at most {sc.solver.time_limit_s:g} s)")
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=err_console, transient=True) as bar:
         n = len(jeugdregio or sc.jeugdregios or ds.jeugdregio_names)
