@@ -25,8 +25,9 @@ from dataclasses import dataclass, field
 # Never less than this per region, even when the budget is spent: a solve needs its start (and, at PC4 level, the
 # hybrid-level solve the start comes from) to return an indeling at all.
 MIN_ALLOWANCE_S = 1.0
-# Held back at the end for what follows the solves (the proposal and its evaluation: 1-3 s for the national PC4
-# run) and the time a solve runs past its limit (up to 5 s at PC4 level: the phase under way finishes).
+# Held back at the end for what follows the solves (the proposal and its evaluation: 0.4 s after the last region
+# of a national PC4 run) and the time a solve runs past its allowance (the step under way finishes: 1-3 s at PC4
+# level). National PC4 at 120 s ends after 114-115 s.
 END_RESERVE_SHARE = 0.06
 END_RESERVE_MIN_S = 2.0
 
