@@ -141,8 +141,8 @@ class Solver(_Section):
     processes: int = Field(2, ge=1, le=64, description="Jeugdregio's solved in parallel.")
     total_time_s: float = Field(
         0.0, ge=0, description="Wall-clock seconds for the whole run (0: no overall limit). Each jeugdregio then "
-        "gets a share of the time left as it starts, by model size and at most time_limit_s; time a jeugdregio "
-        "does not use passes on to the rest.")
+        "gets an equal share of the time left as it starts (smallest models first), at most time_limit_s; time a "
+        "jeugdregio does not use passes on to the rest.")
 
 
 class Scenario(_Section):
