@@ -277,12 +277,12 @@ def _run(task: Task, seconds: float | None = None) -> DistrictingResult:
     included."""
     t0 = time.perf_counter()
     try:
-        if seconds is None:
-            return task.model.solve(_warm(task))
         warm = _warm(task, seconds)
-        left = max(budget.MIN_ALLOWANCE_S, seconds - (time.perf_counter() - t0))
-        model = copy.copy(task.model)  # the task's own model (and its options), with the allowance as limit
-        model.instance = model.instance.with_settings(time_limit_s=left)
+        model = task.model
+        if seconds is not None:
+            model = copy.copy(model)  # the task's own model (and its options), with what is left as its limit
+            left = max(budget.MIN_ALLOWANCE_S, seconds - (time.perf_counter() - t0))
+            model.instance = model.instance.with_settings(time_limit_s=left)
         return model.solve(warm)
     except Exception as exc:  # one region failing must never break the others
         return DistrictingResult("failed", None, seconds=time.perf_counter() - t0,
@@ -377,9 +377,12 @@ class Runner:
         def allowance(k: int) -> float | None:
             return None if share is None else share.allowance(todo[k].jeugdregio, time.perf_counter())
 
-        def finished(k: int) -> None:
+        def release(k: int) -> None:
             if share is not None:
                 share.done(todo[k].jeugdregio)
+
+        def finished(k: int) -> None:
+            release(k)
             if progress:
                 progress(_report(todo[k], out[k]))
 
@@ -401,8 +404,7 @@ class Runner:
                     futs[self._pool.submit(_run, todo[k], allowance(k))] = k
                 except BrokenProcessPool:  # a worker died since the last look: this one is re-run alone below
                     broken = True
-                    if share is not None:
-                        share.done(todo[k].jeugdregio)
+                    release(k)
             if not futs:
                 break
             done, _ = wait(futs, return_when=FIRST_COMPLETED)
@@ -412,8 +414,7 @@ class Runner:
                     out[k] = fut.result()
                 except BrokenProcessPool:
                     broken = True
-                    if share is not None:
-                        share.done(todo[k].jeugdregio)
+                    release(k)
                     continue  # re-run alone below
                 except Exception as exc:  # e.g. the task could not be sent to the worker
                     out[k] = _worker_died(todo[k], exc)

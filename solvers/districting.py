@@ -244,8 +244,7 @@ class Districting:
             lp_bound = rounds.lp_cuts(time.perf_counter() + _phase(s.time_limit_s, lp_share, LP_CUT_MIN_S, t0))
             if lp_bound is not None:
                 best_bound = lp_bound
-            left = s.time_limit_s - (time.perf_counter() - t0)
-            start = _better(inst, start, rounds.lp_rounding(min(2.0, max(0.0, left / 10))))
+            start = _better(inst, start, rounds.lp_rounding(min(2.0, _left(s.time_limit_s, t0) / 10)))
             # The LP bound can already prove the start (PC4 Drenthe: LP integral, = the start, after 15 s; the
             # restricted-hub and recombination searches then spent another 19 s finding nothing better)
             if within_gap(start):
@@ -308,8 +307,7 @@ class Districting:
                 break
             fixed = heuristic.repair_contiguity(inst, hub_of)
             if fixed is not None:
-                left = s.time_limit_s - (time.perf_counter() - t0)
-                fixed = heuristic.improve(inst, fixed, min(2.0, max(0.0, left / 10)))
+                fixed = heuristic.improve(inst, fixed, min(2.0, _left(s.time_limit_s, t0) / 10))
             if fixed is not None and (start is None or inst.objective_of(fixed)["objective"]
                                       < inst.objective_of(start)["objective"]):
                 start = fixed
