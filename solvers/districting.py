@@ -256,8 +256,12 @@ class Districting:
                     # memory (PC4 JZ02, 142,742 x: 1.1 -> 2.0-2.8 GB, no better incumbent); the LP bound stands.
                     rounds = None
                 share = (1.0 - RECOMBINE_SHARE_ONLY) if only else RESTRICTED_HUBS_SHARE
+                seed, repeat = start, only
+                if not only and _lp_count_differs(rounds, start):
+                    seed, repeat, share = None, True, LP_COUNT_SEARCH_SHARE
                 until = max(t0 + s.time_limit_s * share, time.perf_counter() + s.time_limit_s * RESTRICTED_MIN_SHARE)
-                start = _restricted_search(inst, hubs, start, until, only, pool, bound=best_bound)
+                start = _better(inst, start, _restricted_search(inst, hubs, seed, until, repeat, pool,
+                                                                bound=best_bound))
                 if not within_gap(start):
                     start = _recombined(inst, start, _phase(s.time_limit_s, RECOMBINE_SHARE_ONLY if only
                                                             else RECOMBINE_SHARE, 0.0, t0), pool)
@@ -371,6 +375,13 @@ RESTRICTED_HUBS_SHARE = 0.25
 # (PC4 Zeeland: 53 s of 120 before it, so it got none; with 6 s it finds the 6-SWV indeling, 424.5k -> 418.7k,
 # gap 2.0 % -> 0.8 %). 10 % cost PC4 IJsselland its branch-and-bound time (0.99 % -> 1.06 %).
 RESTRICTED_MIN_SHARE = 0.05
+# PC4-size models whose LP, after its rounds, opens a whole number of hubs other than the start's number of SWVs:
+# the restricted-hub search starts from the LP's open hubs alone (the start's hubs belong to a count the LP does
+# not support, and as the warm start it anchors the search there), repeats with widening candidates, and runs
+# until this share of the time limit. PC4 JZ39 Zuidoost-Brabant (LP 7.00 hubs; start 6 SWVs, 706-709k): the search
+# finds 689.7k and recombination then 685,591 with 7 SWVs, its optimum (session 18: proven with the count fixed at 7,
+# and the LP with 6 is 701.4k), in 4 of 6 runs alone (gap 0.45-0.51 %, was 1.2-3.5 %); 691,915 in the others.
+LP_COUNT_SEARCH_SHARE = 0.8
 # Above this many x only restricted-hub solves follow the LP rounds (repeated, widening the candidates). Memory
 # decides the line: PC4 JZ01 (48,636 x) restricted-only 16.4 % gap at 1.0 GB, with branch-and-bound 11.9 % at
 # 1.35 GB; a national PC4 run holds two such regions (and JZ02) at once under the 2 GB target.
@@ -435,6 +446,14 @@ def _phase(limit: float, share: float, least: float, t0: float) -> float:
 def _left(limit: float, t0: float) -> float:
     """Seconds left of a time limit counted from ``t0``."""
     return max(0.0, t0 + limit - time.perf_counter())
+
+
+def _lp_count_differs(rounds, start) -> bool:
+    """The last LP of ``rounds`` opens a whole number of hubs, and ``start`` has another number of SWVs."""
+    if start is None or not isinstance(rounds, _HighsRounds) or rounds._lp_val is None:
+        return False
+    k = rounds._lp_count()
+    return abs(k - round(k)) <= 1e-6 and round(k) != len(set(start))
 
 
 def _n_pairs(inst: Instance) -> int:

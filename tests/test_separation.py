@@ -381,6 +381,82 @@ def test_restricted_hub_step_gets_its_minimum_time_after_late_phases(monkeypatch
     assert seen and seen[0] >= 20.0 * dist.RESTRICTED_MIN_SHARE - 0.05
 
 
+def test_lp_count_differs_only_at_a_whole_lp_count_other_than_the_starts():
+    """The restricted-hub search starts from the LP's hubs alone only when the LP settles on a whole number of SWVs
+    that the start does not have (PC4 JZ39: LP 7.00 hubs, start 6 SWVs)."""
+    import time
+
+    import solvers.districting as dist
+
+    d = random_instance(72, disruption_weight=3.0)
+    rounds = dist._HighsRounds(d.instance)
+    two = [0, 0, 0, 1, 1, 1, 1][:d.instance.n]
+    three = [0, 1, 2] + [2] * (d.instance.n - 3)
+    assert not dist._lp_count_differs(rounds, two)  # no LP solved yet
+    assert rounds.lp_cuts(time.perf_counter() + 10.0) is not None
+    hubs = np.asarray(rounds.mod.hub_cols)
+    for values, start, want in [([1.0, 1.0], two, False), ([1.0, 1.0], three, True),
+                                ([1.0, 1.0, 1.0], two, True), ([1.0, 1.0, 0.5], two, False),
+                                ([1.0, 1.0, 0.5], three, False), ([1.0, 1.0], None, False)]:
+        rounds._lp_val = np.zeros_like(rounds._lp_val)
+        rounds._lp_val[hubs[:len(values)]] = values
+        assert dist._lp_count_differs(rounds, start) is want, (values, start)
+    assert not dist._lp_count_differs(dist._PulpRounds(d.instance), three)  # no LP values to read
+
+
+@pytest.mark.parametrize("seed", (70, 72, 75, 77))
+def test_a_start_at_another_count_than_the_lp_is_searched_from_the_lp_hubs(seed, monkeypatch):
+    """Where the LP's count and the start's differ, the restricted-hub search runs without the start (its hubs and
+    incumbent), repeating, until LP_COUNT_SEARCH_SHARE of the time limit; the start stays if it finds nothing
+    better, so the optimum is kept."""
+    import time
+
+    import solvers.districting as dist
+
+    monkeypatch.setattr(dist, "RESTRICTED_HUBS_VARS", 0)
+    monkeypatch.setattr(dist, "_lp_count_differs", lambda rounds, start: True)
+    calls = []
+    real = dist._restricted_search
+
+    def spy(inst, hubs, start, deadline, repeat, cuts=(), bound=None):
+        if inst.hubs is None and "recombination" not in inst.label:
+            calls.append((start, repeat, deadline - time.perf_counter()))
+        return real(inst, hubs, start, deadline, repeat, cuts, bound)
+
+    monkeypatch.setattr(dist, "_restricted_search", spy)
+    monkeypatch.setattr(dist, "_within", lambda *a: False)  # the step also where the LP proves the start
+    d = random_instance(seed, n=7, disruption_weight=3.0, time_limit_s=20.0)
+    assert_matches_brute_force(d)
+    if brute_force(d.instance) is not None:
+        assert calls and all(start is None and repeat for start, repeat, _ in calls)
+        assert all(20.0 * dist.RESTRICTED_MIN_SHARE - 0.05 <= left <= 20.0 * dist.LP_COUNT_SEARCH_SHARE
+                   for _, _, left in calls)
+
+
+def test_restricted_search_without_a_start_reaches_the_optimum_its_hubs_hold():
+    """From candidate hubs alone (no start, as where the LP's count and the start's differ) the search solves the
+    restricted model: given the optimum's hubs it returns the optimum."""
+    import time
+
+    import solvers.districting as dist
+
+    searched = 0
+    for seed in range(90, 110):
+        d = random_instance(seed, n=12, disruption_weight=3.0, count_weight=500.0)
+        res = d.solve()
+        if res.status != "optimal":
+            continue
+        inst = d.instance
+        hubs = {inst.codes.index(h) for h in res.assignment.values()}
+        if len(hubs) > inst.n / 3:
+            continue  # the search gives up on candidate sets this large
+        found = dist._restricted_search(inst, hubs, None, time.perf_counter() + 10.0, True)
+        assert found is not None and inst.violations(found) == []
+        assert inst.objective_of(found)["objective"] == pytest.approx(res.objective, rel=1e-6)
+        searched += 1
+    assert searched >= 3
+
+
 @pytest.mark.parametrize("seed", range(80, 88))
 def test_restricted_search_alone_is_valid_and_honest(seed, monkeypatch):
     """Above RESTRICTED_ONLY_VARS no branch-and-bound on the full model: a valid indeling, called optimal only
