@@ -380,7 +380,8 @@ RESTRICTED_MIN_SHARE = 0.05
 # not support, and as the warm start it anchors the search there), repeats with widening candidates, and runs
 # until this share of the time limit. PC4 JZ39 Zuidoost-Brabant (LP 7.00 hubs; start 6 SWVs, 706-709k): the search
 # finds 689.7k and recombination then 685,591 with 7 SWVs, its optimum (session 18: proven with the count fixed at 7,
-# and the LP with 6 is 701.4k), in 4 of 6 runs alone (gap 0.45-0.51 %, was 1.2-3.5 %); 691,915 in the others.
+# and the LP with 6 is 701.4k), in 4 of 6 runs alone (gap 0.45-0.51 %; 3.2 % before); 691,915 in the others and in
+# both national runs (1.32-1.49 %; 1.5-3.8 % in sessions 16-17).
 LP_COUNT_SEARCH_SHARE = 0.8
 # Above this many x only restricted-hub solves follow the LP rounds (repeated, widening the candidates). Memory
 # decides the line: PC4 JZ01 (48,636 x) restricted-only 16.4 % gap at 1.0 GB, with branch-and-bound 11.9 % at
