@@ -436,8 +436,7 @@ class Runner:
                     out[k] = pool.submit(_run, todo[k], seconds_k).result()
                 except Exception as exc:
                     out[k] = _worker_died(todo[k], exc)
-            if progress:
-                progress(_report(todo[k], out[k]))
+            finished(k)
         return out
 
 

@@ -454,7 +454,12 @@ def _lp_count_differs(rounds, start) -> bool:
     if start is None or not isinstance(rounds, _HighsRounds) or rounds._lp_val is None:
         return False
     k = rounds._lp_count()
-    return abs(k - round(k)) <= 1e-6 and round(k) != len(set(start))
+    return _whole(k) and round(k) != len(set(start))
+
+
+def _whole(v: float) -> bool:
+    """An LP count of open hubs that is a whole number of SWVs."""
+    return abs(v - round(v)) <= 1e-6
 
 
 def _n_pairs(inst: Instance) -> int:
@@ -747,10 +752,7 @@ class _HighsRounds:
         stay for what follows."""
         import highspy
 
-        def whole(v: float) -> bool:
-            return abs(v - round(v)) <= 1e-6
-
-        if self._lp_val is None or whole(self._lp_count()):
+        if self._lp_val is None or _whole(self._lp_count()):
             # the last free LP opens a whole number of hubs: nothing to gain, so no time spent (PC4 JZ39, JZ33)
             return None
         with self.relaxation(), self._free_lp_kept():
@@ -758,7 +760,7 @@ class _HighsRounds:
             if self._lp_rows_at != self.h.getNumRow() and not self.lp_solve(deadline):
                 return None
             free, k_star = float(self.lp_bound), self._lp_count()
-            if whole(k_star):
+            if _whole(k_star):
                 return free
             values = []
             for k in (math.floor(k_star), math.ceil(k_star)):
