@@ -208,6 +208,8 @@ class Districting:
         # PC4-size models keep their separators for the restricted-hub solves and the recombination pairs
         pool: list[separation.Cut] | None = [] if self.keep_cuts or pc4_size else None
         only = pc4_size and n_pairs > RESTRICTED_ONLY_VARS
+        if pc4_size:
+            start = _seeded(inst, start, _phase(s.time_limit_s, SEEDED_SHARE, SEEDED_MIN_S, t0))
         if pc4_size and not only:
             start = _recombined(inst, start, s.time_limit_s * RECOMBINE_START_SHARE)
         if s.backend == "highs" and s.disruption_weight and n_pairs > TRAVEL_START_VARS:
@@ -257,7 +259,7 @@ class Districting:
                     rounds = None
                 share = (1.0 - RECOMBINE_SHARE_ONLY) if only else RESTRICTED_HUBS_SHARE
                 seed, repeat = start, only
-                if not only and _lp_count_differs(rounds, start):
+                if not only and _lp_count_whole(rounds, start):
                     seed, repeat, share = None, True, LP_COUNT_SEARCH_SHARE
                 until = max(t0 + s.time_limit_s * share, time.perf_counter() + s.time_limit_s * RESTRICTED_MIN_SHARE)
                 start = _better(inst, start, _restricted_search(inst, hubs, seed, until, repeat, pool,
@@ -375,13 +377,14 @@ RESTRICTED_HUBS_SHARE = 0.25
 # (PC4 Zeeland: 53 s of 120 before it, so it got none; with 6 s it finds the 6-SWV indeling, 424.5k -> 418.7k,
 # gap 2.0 % -> 0.8 %). 10 % cost PC4 IJsselland its branch-and-bound time (0.99 % -> 1.06 %).
 RESTRICTED_MIN_SHARE = 0.05
-# PC4-size models whose LP, after its rounds, opens a whole number of hubs other than the start's number of SWVs:
-# the restricted-hub search starts from the LP's open hubs alone (the start's hubs belong to a count the LP does
-# not support, and as the warm start it anchors the search there), repeats with widening candidates, and runs
-# until this share of the time limit. PC4 JZ39 Zuidoost-Brabant (LP 7.00 hubs; start 6 SWVs, 706-709k): the search
-# finds 689.7k and recombination then 685,591 with 7 SWVs, its optimum (session 18: proven with the count fixed at 7,
-# and the LP with 6 is 701.4k), in 4 of 6 runs alone (gap 0.45-0.51 %; 3.2 % before); 691,915 in the others and in
-# both national runs (1.32-1.49 %; 1.5-3.8 % in sessions 16-17).
+# PC4-size models whose LP, after its rounds, opens a whole number of hubs: the restricted-hub search starts from the
+# LP's open hubs alone (as the warm start, the start's hubs and incumbent anchor the search near it), repeats with
+# widening candidates, and runs until this share of the time limit; the start stays if it finds nothing better.
+# PC4 JZ39 Zuidoost-Brabant (LP 7.00 hubs; start 6 SWVs, 706-709k): the search finds 689.7k and recombination then
+# 685,591 with 7 SWVs, its optimum (session 18: proven with the count fixed at 7, and the LP with 6 is 701.4k), in 4
+# of 6 runs alone (gap 0.45-0.51 %; 3.2 % before); 691,915 in the others. Session 18 asked for another count than
+# the start's; since the site-seeded start (``_seeded``) JZ39's start has the LP's 7 SWVs (697.4k) and that search
+# no longer ran (120 s alone: 697,399, 1.98 %; with it 691,915, 1.45 %).
 LP_COUNT_SEARCH_SHARE = 0.8
 # Above this many x only restricted-hub solves follow the LP rounds (repeated, widening the candidates). Memory
 # decides the line: PC4 JZ01 (48,636 x) restricted-only 16.4 % gap at 1.0 GB, with branch-and-bound 11.9 % at
@@ -410,6 +413,11 @@ COUNT_BOUND_SHARE = 0.05
 # RECOMBINE_PAIR_S per pair of SWVs. Both usually end early, at an indeling no pair improves. From the coarse start
 # PC4 Zeeland reaches 480.6k in 9 s, the best indeling known (proven optimal for 5 SWVs); the rest of the solve had
 # stopped at 497.5k (4 SWVs).
+# PC4-size models whose site-seeded split (one SWV per site of the scarcest type) has more SWVs than the start: up to
+# this share of the time limit (at least SEEDED_MIN_S) for restricted-hub solves around its hubs, before anything
+# else (:func:`_seeded`).
+SEEDED_SHARE = 0.1
+SEEDED_MIN_S = 4.0
 RECOMBINE_START_SHARE = 0.15
 RECOMBINE_SHARE = 0.25
 RECOMBINE_PAIR_S = 5.0
@@ -449,12 +457,11 @@ def _left(limit: float, t0: float) -> float:
     return max(0.0, t0 + limit - time.perf_counter())
 
 
-def _lp_count_differs(rounds, start) -> bool:
-    """The last LP of ``rounds`` opens a whole number of hubs, and ``start`` has another number of SWVs."""
+def _lp_count_whole(rounds, start) -> bool:
+    """There is a start, and the last LP of ``rounds`` opens a whole number of hubs."""
     if start is None or not isinstance(rounds, _HighsRounds) or rounds._lp_val is None:
         return False
-    k = rounds._lp_count()
-    return _whole(k) and round(k) != len(set(start))
+    return _whole(rounds._lp_count())
 
 
 def _whole(v: float) -> bool:
@@ -479,6 +486,23 @@ def _recombined(inst: Instance, start, seconds: float, cuts=()):
     if start is None:
         return None
     return recombination.recombine(inst, start, time.perf_counter() + seconds, _sub_solve, RECOMBINE_PAIR_S, cuts)
+
+
+def _seeded(inst: Instance, start, seconds: float):
+    """``start``, or the site-seeded split (:func:`heuristic.seeded_split`) improved by restricted-hub solves around
+    its hubs for at most ``seconds``, if they improved it and it is better. Only tried when the split has more SWVs
+    than ``start``."""
+    if seconds <= 0:
+        return start
+    seeded = heuristic.seeded_split(inst)
+    if seeded is None or (start is not None and len(set(seeded)) <= len(set(start))):
+        return start
+    deadline = time.perf_counter() + seconds
+    seeded = heuristic.improve(inst, seeded, min(1.0, seconds / 10))
+    found = _restricted_search(inst, set(seeded), seeded, deadline, True)
+    # The split alone is rarely good, and its hubs would then seed the phases after this one (PC4 Friesland, 20 s
+    # under load: 1,032k where its own start led to 920k): it counts only once a restricted solve improved it.
+    return start if found is seeded else _better(inst, start, found)
 
 
 def _sub_solve(sub: Instance, warm: list[int], cuts=()) -> list[int] | None:

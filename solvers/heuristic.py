@@ -3,11 +3,14 @@
 Candidates: a caller's assignment, one SWV for the whole region around its best hub, and a greedy split that
 grows SWVs around facility-rich seeds. Each candidate is checked with the instance's own constraint check; the
 cheapest valid one wins. None is fine: the MIP then starts cold. During the contiguity rounds the solver also
-repairs each disconnected MIP solution (:func:`repair_contiguity`) and polishes it (:func:`improve`).
+repairs each disconnected MIP solution (:func:`repair_contiguity`) and polishes it (:func:`improve`). PC4-size
+models also get :func:`seeded_split` (one SWV per site of the scarcest required type), which the solver improves
+by restricted-hub solves.
 """
 
 from __future__ import annotations
 
+import heapq
 from typing import Sequence
 
 import numpy as np
@@ -83,6 +86,106 @@ def greedy_split(inst: Instance) -> list[int] | None:
             if best is None or val < best[0]:
                 best = (val, hub_of)
     return None if best is None else best[1]
+
+
+def seeded_split(inst: Instance) -> list[int] | None:
+    """As many SWVs as the scarcest required facility type has units: each unit with that type seeds an SWV;
+    the SWV missing a type that is cheapest to complete claims the shortest free path (km between unit centres,
+    within the travel limit of its seed) to a free unit with that type, until none is missing; every other unit
+    then joins the neighbouring SWV whose seed is nearest. A seed whose SWV cannot be completed is dropped and the
+    claims start over. Hubs are then each SWV's cheapest member. None unless the result passes every constraint.
+
+    Why: with no weight on the number of SWVs, more SWVs mostly means less travel, but a coarser start (the
+    hybrid optimum) has fewer, and adding one means moving a whole set of facility sites, which the MIP phases
+    rarely do in the time (PC4 Zuidoost-Brabant: its optimum has one SWV per pro site, 7; the starts had 5-6)."""
+    req = inst.required_types()
+    if not req or inst.n == 0:
+        return None
+    has = {t: inst.facilities[t] > 0 for t in req}
+    scarce = min(req, key=lambda t: (int(has[t].sum()), t))
+    seeds = [int(i) for i in np.flatnonzero(has[scarce]) if inst.reach[i, i]]
+    while seeds:
+        owner = _claim_facilities(inst, seeds, has)
+        if isinstance(owner, int):
+            seeds.remove(owner)
+            continue
+        _grow(inst, owner, within_reach=True)
+        _grow(inst, owner, within_reach=False)  # units no seed reaches: the hub moves to the median below
+        if -1 in owner:
+            return None
+        out = _repair_hubs(inst, owner)
+        return None if inst.violations(out) else out
+    return None
+
+
+def _claim_facilities(inst: Instance, seeds: list[int], has: dict[str, np.ndarray]) -> list[int] | int:
+    """Owner per unit (seed index, -1 free) once every seed's SWV holds every type; or the seed that cannot."""
+    owner = [-1] * inst.n
+    for s in seeds:
+        owner[s] = s
+    while True:
+        best = None
+        for s in seeds:
+            mem = [i for i in range(inst.n) if owner[i] == s]
+            for t in has:
+                if any(has[t][i] for i in mem):
+                    continue
+                found = _free_path(inst, owner, s, mem, has[t])
+                if found is None:
+                    return s
+                if best is None or (found[0], s, t) < best[0]:
+                    best = ((found[0], s, t), s, found[1])
+        if best is None:
+            return owner
+        for v in best[2]:
+            owner[v] = best[1]
+
+
+def _free_path(inst: Instance, owner: list[int], s: int, mem: list[int], target: np.ndarray
+               ) -> tuple[float, list[int]] | None:
+    """The shortest path (km, plus one per unit so ties take fewer units) from SWV ``s`` through free units within
+    reach of ``s`` to a free unit with ``target``: (length, its free units), or None."""
+    dist = {i: 0.0 for i in mem}
+    parent = {i: -1 for i in mem}
+    queue = [(0.0, i) for i in mem]
+    heapq.heapify(queue)
+    while queue:
+        d, u = heapq.heappop(queue)
+        if d > dist[u]:
+            continue
+        if owner[u] == -1 and target[u]:
+            path = []
+            while owner[u] == -1:
+                path.append(u)
+                u = parent[u]
+            return d, path
+        for v in inst.neighbours[u]:
+            if owner[v] != -1 or inst.reach_km[v, s] > inst.settings.max_km:
+                continue
+            nd = d + float(inst.reach_km[v, u]) + 1.0
+            if nd < dist.get(v, np.inf):
+                dist[v] = nd
+                parent[v] = u
+                heapq.heappush(queue, (nd, v))
+    return None
+
+
+def _grow(inst: Instance, owner: list[int], within_reach: bool) -> None:
+    """Free units join the neighbouring SWV whose seed is nearest, nearest first (so every SWV stays connected)."""
+    def ok(v: int, s: int) -> bool:
+        return owner[v] == -1 and (not within_reach or inst.reach_km[v, s] <= inst.settings.max_km)
+
+    queue = [(float(inst.reach_km[v, s]), v, s) for u, s in enumerate(owner) if s != -1
+             for v in inst.neighbours[u] if ok(v, s)]
+    heapq.heapify(queue)
+    while queue:
+        _d, v, s = heapq.heappop(queue)
+        if owner[v] != -1:
+            continue
+        owner[v] = s
+        for w in inst.neighbours[v]:
+            if ok(w, s):
+                heapq.heappush(queue, (float(inst.reach_km[w, s]), w, s))
 
 
 def from_groups(inst: Instance, group: Sequence[int], hubs: Sequence[int] = ()) -> list[int] | None:

@@ -68,3 +68,74 @@ def test_repair_locks_joins_a_together_group():
     fixed = heuristic.repair_locks(inst, [1, 1, 1, 4, 4, 4])
     # 0 and 5 share an SWV, and contiguity forces all six into it
     assert fixed is not None and inst.violations(fixed) == [] and len(set(fixed)) == 1
+
+
+def _typed_path(pro: list[int], so: list[int], n: int = 9, **settings) -> Districting:
+    xs = np.arange(n, dtype=float) * 10
+    km = np.abs(xs[:, None] - xs[None, :])
+    facilities = {"pro": np.isin(np.arange(n), pro).astype(int), "so": np.isin(np.arange(n), so).astype(int)}
+    return Districting.from_cost_matrix(km * 100, pupils=np.full(n, 100.0), reach_km=km, facilities=facilities,
+                                        edges=[(i, i + 1) for i in range(n - 1)],
+                                        settings=Settings(required=("so", "pro"), threads=1, **settings))
+
+
+def _swvs(hub_of: list[int]) -> list[list[int]]:
+    return [sorted(i for i, h in enumerate(hub_of) if h == j) for j in sorted(set(hub_of))]
+
+
+def test_seeded_split_gives_one_swv_per_site_of_the_scarcest_type():
+    inst = _typed_path(pro=[0, 4, 8], so=[1, 3, 5, 7]).instance  # pro is the scarcer type: three seeds
+    out = heuristic.seeded_split(inst)
+    assert out is not None and inst.violations(out) == []
+    # each seed claims its nearest so unit (0 -> 1, 4 -> 3 or 5, 8 -> 7); the rest join the nearest seed
+    swvs = _swvs(out)
+    assert len(swvs) == 3 and all(any(u in (0, 4, 8) for u in s) and any(u in (1, 3, 5, 7) for u in s) for s in swvs)
+    assert heuristic.seeded_split(inst) == out  # deterministic
+
+
+def test_seeded_split_drops_a_seed_it_cannot_complete():
+    # three pro and three so units (pro seeds on the tie); pro unit 0 reaches no so unit but through pro unit 1,
+    # which is another seed: seed 0 is dropped and joins seed 1's SWV
+    inst = _typed_path(pro=[0, 1, 8], so=[2, 5, 7]).instance
+    out = heuristic.seeded_split(inst)
+    assert out is not None and inst.violations(out) == []
+    assert _swvs(out) == [[0, 1, 2, 3, 4], [5, 6, 7, 8]]
+
+
+def test_seeded_split_is_none_when_its_result_breaks_a_constraint():
+    # three SWVs of three units each hold 300 pupils: above max_pupils 250
+    assert heuristic.seeded_split(_typed_path(pro=[0, 4, 8], so=[1, 3, 5, 7], max_pupils=250.0).instance) is None
+    # no unit with the scarcest type
+    assert heuristic.seeded_split(_typed_path(pro=[], so=[1]).instance) is None
+
+
+def _typed_grid(pupils: list[int], pro: list[int], so: list[int], w: int = 4) -> Districting:
+    n = len(pupils)
+    xy = np.array([(i % w, i // w) for i in range(n)], dtype=float) * 10
+    km = np.hypot(*(xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1))
+    edges = [(i, i + 1) for i in range(n) if i % w < w - 1] + [(i, i + w) for i in range(n - w)]
+    facilities = {"pro": np.isin(np.arange(n), pro).astype(int), "so": np.isin(np.arange(n), so).astype(int)}
+    return Districting.from_cost_matrix(km * np.asarray(pupils, dtype=float)[:, None], pupils=np.asarray(pupils, float),
+                                        reach_km=km, facilities=facilities, edges=edges,
+                                        settings=Settings(required=("so", "pro"), threads=1))
+
+
+def test_seeded_phase_replaces_a_start_with_fewer_swvs_only_by_an_improved_split(monkeypatch):
+    """solvers.districting._seeded: tried only when the split has more SWVs than the start, and its result counts
+    only once a restricted-hub solve improved the split (and it beats the start)."""
+    import solvers.districting as dist
+
+    # a 4 x 4 grid where the restricted-hub solves improve on the split after local search (31,966 -> 31,901)
+    inst = _typed_grid([200, 500, 200, 300, 100, 100, 300, 100, 300, 200, 100, 400, 500, 100, 300, 100],
+                       pro=[6, 9, 13], so=[0, 4, 5, 7, 8]).instance
+    one = heuristic.one_swv(inst)
+    split = heuristic.improve(inst, heuristic.seeded_split(inst), 1.0)
+    assert one is not None and inst.violations(one) == [] and len(set(split)) == 3
+    better = dist._seeded(inst, one, 10.0)
+    assert better is not one and inst.violations(better) == [] and len(set(better)) == 3
+    assert inst.objective_of(better)["objective"] < inst.objective_of(split)["objective"] - 1.0
+    assert dist._seeded(inst, better, 10.0) is better  # the split has no more SWVs than this start
+    assert dist._seeded(inst, one, 0.0) is one  # no time
+    # a restricted search that finds nothing better than the split: the start stays, however poor
+    monkeypatch.setattr(dist, "_restricted_search", lambda inst, hubs, start, *a, **k: start)
+    assert dist._seeded(inst, one, 10.0) is one

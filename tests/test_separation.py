@@ -381,9 +381,9 @@ def test_restricted_hub_step_gets_its_minimum_time_after_late_phases(monkeypatch
     assert seen and seen[0] >= 20.0 * dist.RESTRICTED_MIN_SHARE - 0.05
 
 
-def test_lp_count_differs_only_at_a_whole_lp_count_other_than_the_starts():
+def test_lp_count_whole_only_at_a_whole_lp_count_with_a_start():
     """The restricted-hub search starts from the LP's hubs alone only when the LP settles on a whole number of SWVs
-    that the start does not have (PC4 JZ39: LP 7.00 hubs, start 6 SWVs)."""
+    (PC4 JZ39: LP 7.00 hubs)."""
     import time
 
     import solvers.districting as dist
@@ -392,21 +392,21 @@ def test_lp_count_differs_only_at_a_whole_lp_count_other_than_the_starts():
     rounds = dist._HighsRounds(d.instance)
     two = [0, 0, 0, 1, 1, 1, 1][:d.instance.n]
     three = [0, 1, 2] + [2] * (d.instance.n - 3)
-    assert not dist._lp_count_differs(rounds, two)  # no LP solved yet
+    assert not dist._lp_count_whole(rounds, two)  # no LP solved yet
     assert rounds.lp_cuts(time.perf_counter() + 10.0) is not None
     hubs = np.asarray(rounds.mod.hub_cols)
-    for values, start, want in [([1.0, 1.0], two, False), ([1.0, 1.0], three, True),
+    for values, start, want in [([1.0, 1.0], two, True), ([1.0, 1.0], three, True),
                                 ([1.0, 1.0, 1.0], two, True), ([1.0, 1.0, 0.5], two, False),
                                 ([1.0, 1.0, 0.5], three, False), ([1.0, 1.0], None, False)]:
         rounds._lp_val = np.zeros_like(rounds._lp_val)
         rounds._lp_val[hubs[:len(values)]] = values
-        assert dist._lp_count_differs(rounds, start) is want, (values, start)
-    assert not dist._lp_count_differs(dist._PulpRounds(d.instance), three)  # no LP values to read
+        assert dist._lp_count_whole(rounds, start) is want, (values, start)
+    assert not dist._lp_count_whole(dist._PulpRounds(d.instance), three)  # no LP values to read
 
 
 @pytest.mark.parametrize("seed", (70, 72, 75, 77))
-def test_a_start_at_another_count_than_the_lp_is_searched_from_the_lp_hubs(seed, monkeypatch):
-    """Where the LP's count and the start's differ, the restricted-hub search runs without the start (its hubs and
+def test_at_a_whole_lp_count_the_search_starts_from_the_lp_hubs(seed, monkeypatch):
+    """Where the LP opens a whole number of hubs, the restricted-hub search runs without the start (its hubs and
     incumbent), repeating, until LP_COUNT_SEARCH_SHARE of the time limit; the start stays if it finds nothing
     better, so the optimum is kept."""
     import time
@@ -414,7 +414,8 @@ def test_a_start_at_another_count_than_the_lp_is_searched_from_the_lp_hubs(seed,
     import solvers.districting as dist
 
     monkeypatch.setattr(dist, "RESTRICTED_HUBS_VARS", 0)
-    monkeypatch.setattr(dist, "_lp_count_differs", lambda rounds, start: True)
+    monkeypatch.setattr(dist, "_lp_count_whole", lambda rounds, start: True)
+    monkeypatch.setattr(dist, "_seeded", lambda inst, start, seconds: start)  # its own restricted-hub searches
     calls = []
     real = dist._restricted_search
 
@@ -434,7 +435,7 @@ def test_a_start_at_another_count_than_the_lp_is_searched_from_the_lp_hubs(seed,
 
 
 def test_restricted_search_without_a_start_reaches_the_optimum_its_hubs_hold():
-    """From candidate hubs alone (no start, as where the LP's count and the start's differ) the search solves the
+    """From candidate hubs alone (no start, as at a whole LP count) the search solves the
     restricted model: given the optimum's hubs it returns the optimum."""
     import time
 
