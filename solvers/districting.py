@@ -134,7 +134,10 @@ class Districting:
     bound of PC4-size models before branch-and-bound. PC4-size starts are also improved by recombination
     (:mod:`solvers.recombination`): two neighbouring SWVs are merged and split again optimally by this model on
     their units alone (from this model's separators on those units), the rest fixed; a result is kept only if the
-    whole region's objective drops. A reported bound is never below :meth:`Instance.floor_bound` (every unit at its
+    whole region's objective drops. Before all that, a PC4-size start with fewer SWVs than the site-seeded split
+    (:func:`heuristic.seeded_split`: one SWV per site of the scarcest required type) is replaced by that split
+    improved by restricted-hub solves around its hubs, if they improved it and it is cheaper. A reported bound is
+    never below :meth:`Instance.floor_bound` (every unit at its
     cheapest hub). Once the start is within the scenario's gap (at least :data:`OPTIMAL_GAP`, HiGHS's own) of the
     bound, the solve ends there: the later phases could only gain what that gap already allows (PC4 Drenthe: its LP
     equals its start after the LP rounds, 34 s -> 10 s).
@@ -408,16 +411,18 @@ COUNT_LP_SHARE = 0.1
 # the time limit. PC4 JZ07 after 30 s of LP rounds: free LP 520.4k at 8.57 SWVs, 8 SWVs 522.3k, 9 SWVs 521.4k (2.2 s):
 # bound 521.4k against its 526.1k indeling, 0.89 % instead of 0.99-1.01 %.
 COUNT_BOUND_SHARE = 0.05
+# PC4-size models whose site-seeded split (one SWV per site of the scarcest type) has more SWVs than the start: up to
+# this share of the time limit (at least SEEDED_MIN_S) for restricted-hub solves around its hubs, before anything
+# else (:func:`_seeded`). The starts had fewer SWVs than the optima, and the phases after it seldom open one more
+# (that moves a whole set of facility sites). PC4 JZ01 Groningen: 569,172 with 8 SWVs after 13 s (580-607k after
+# 120 s before; gap 7-10.5 % -> 4.3 %); JZ39 703.5k after 3 s (its optimum has 7 SWVs, one per pro site).
+SEEDED_SHARE = 0.1
+SEEDED_MIN_S = 4.0
 # PC4-size models: the recombination search (:mod:`solvers.recombination`) on the start before anything else, up
 # to RECOMBINE_START_SHARE of the time limit, and after the restricted-hub search, up to RECOMBINE_SHARE; at most
 # RECOMBINE_PAIR_S per pair of SWVs. Both usually end early, at an indeling no pair improves. From the coarse start
 # PC4 Zeeland reaches 480.6k in 9 s, the best indeling known (proven optimal for 5 SWVs); the rest of the solve had
 # stopped at 497.5k (4 SWVs).
-# PC4-size models whose site-seeded split (one SWV per site of the scarcest type) has more SWVs than the start: up to
-# this share of the time limit (at least SEEDED_MIN_S) for restricted-hub solves around its hubs, before anything
-# else (:func:`_seeded`).
-SEEDED_SHARE = 0.1
-SEEDED_MIN_S = 4.0
 RECOMBINE_START_SHARE = 0.15
 RECOMBINE_SHARE = 0.25
 RECOMBINE_PAIR_S = 5.0
