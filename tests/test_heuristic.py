@@ -139,3 +139,19 @@ def test_seeded_phase_replaces_a_start_with_fewer_swvs_only_by_an_improved_split
     # a restricted search that finds nothing better than the split: the start stays, however poor
     monkeypatch.setattr(dist, "_restricted_search", lambda inst, hubs, start, *a, **k: start)
     assert dist._seeded(inst, one, 10.0) is one
+
+
+def test_seeded_split_serves_a_failed_seed_first_before_dropping_it():
+    # units at 0, 10, 20, 25, 35, 45 km on a line; pro (the seeds) at units 1 and 3, so at 2 and 5. Seed 3 is nearer
+    # the so unit 2 and would take it, leaving seed 1 none it can reach; served first, seed 1 takes 2 and seed 3
+    # takes 5 through unit 4: two SWVs, not one
+    xs = np.array([0.0, 10, 20, 25, 35, 45])
+    km = np.abs(xs[:, None] - xs[None, :])
+    inst = Districting.from_cost_matrix(km * 100, pupils=np.full(6, 100.0), reach_km=km,
+                                        facilities={"pro": np.array([0, 1, 0, 1, 0, 0]),
+                                                    "so": np.array([0, 0, 1, 0, 0, 1])},
+                                        edges=[(i, i + 1) for i in range(5)],
+                                        settings=Settings(required=("so", "pro"), threads=1)).instance
+    out = heuristic.seeded_split(inst)
+    assert out is not None and inst.violations(out) == []
+    assert _swvs(out) == [[0, 1, 2], [3, 4, 5]]
