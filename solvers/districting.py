@@ -137,10 +137,10 @@ class Districting:
     whole region's objective drops. Before all that, a PC4-size start with fewer SWVs than the site-seeded split
     (:func:`heuristic.seeded_split`: one SWV per site of the scarcest required type) is replaced by that split
     improved by restricted-hub solves around its hubs, if they improved it and it is cheaper. A reported bound is
-    never below :meth:`Instance.floor_bound` (every unit at its
-    cheapest hub). Once the start is within the scenario's gap (at least :data:`OPTIMAL_GAP`, HiGHS's own) of the
-    bound, the solve ends there: the later phases could only gain what that gap already allows (PC4 Drenthe: its LP
-    equals its start after the LP rounds, 34 s -> 10 s).
+    never below :meth:`Instance.floor_bound` (every unit at its cheapest hub). Once the start is within the
+    scenario's gap (at least :data:`OPTIMAL_GAP`, HiGHS's own) of the bound, the solve ends there: the later phases
+    could only gain what that gap already allows (PC4 Drenthe: its LP equals its start after the LP rounds,
+    34 s -> 10 s).
     """
 
     def __init__(self, instance: Instance, keep_cuts: bool = False):
