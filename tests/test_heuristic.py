@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from solvers import Districting, Settings, heuristic
 
@@ -155,3 +156,21 @@ def test_seeded_split_serves_a_failed_seed_first_before_dropping_it():
     out = heuristic.seeded_split(inst)
     assert out is not None and inst.violations(out) == []
     assert _swvs(out) == [[0, 1, 2], [3, 4, 5]]
+
+
+@pytest.mark.parametrize("jz, swvs", [("JZ39", 7), ("JZ33", 5), ("JZ01", 9)])
+def test_seeded_split_on_the_real_pc4_data(ds, jz, swvs):
+    """The embedded dataset at PC4 level (default scenario): one SWV per unit with a pro site (JZ39 has 7, JZ01 9;
+    JZ33 has 6, one of which cannot be completed), every constraint of the model kept."""
+    from regioindeling.scenario import load_scenario, scenario_from_dict
+    from regioindeling.solve import build_tasks
+    from regioindeling.units import UnitSet
+
+    base = load_scenario().to_dict()
+    base["units"]["level"] = "pc4"
+    sc = scenario_from_dict(base)
+    inst = build_tasks(ds, sc, UnitSet.for_scenario(ds, sc), [jz])[0].model.instance
+    pro = int((inst.facilities["pro"] > 0).sum())
+    out = heuristic.seeded_split(inst)
+    assert out is not None and inst.violations(out) == []
+    assert len(set(out)) == swvs <= pro
