@@ -207,7 +207,7 @@ class Districting:
                                      message="; ".join(problems))
         start = heuristic.warm_start(inst, list(warm_start) if warm_start is not None else None)
         n_pairs = _n_pairs(inst)
-        pc4_size = s.contiguity and inst.hubs is None and n_pairs > RESTRICTED_HUBS_VARS
+        pc4_size = s.contiguity and _pc4_size(inst, n_pairs)
         # PC4-size models keep their separators for the restricted-hub solves and the recombination pairs
         pool: list[separation.Cut] | None = [] if self.keep_cuts or pc4_size else None
         only = pc4_size and n_pairs > RESTRICTED_ONLY_VARS
@@ -274,8 +274,7 @@ class Districting:
                     rounds = None
         if rounds is not None and start is not None:
             rounds.fix_by_reduced_cost(start)
-            if (isinstance(rounds, _HighsRounds) and inst.hubs is None and n_pairs > RESTRICTED_HUBS_VARS
-                    and rounds.lp_bound is not None):
+            if isinstance(rounds, _HighsRounds) and _pc4_size(inst, n_pairs) and rounds.lp_bound is not None:
                 obj = inst.objective_of(start)["objective"]
                 if obj - rounds.lp_bound > COUNT_LP_GAP * abs(obj):
                     start = _better(inst, start, rounds.count_lps(
@@ -380,6 +379,14 @@ RESTRICTED_HUBS_SHARE = 0.25
 # (PC4 Zeeland: 53 s of 120 before it, so it got none; with 6 s it finds the 6-SWV indeling, 424.5k -> 418.7k,
 # gap 2.0 % -> 0.8 %). 10 % cost PC4 IJsselland its branch-and-bound time (0.99 % -> 1.06 %).
 RESTRICTED_MIN_SHARE = 0.05
+# Models whose units are all PC4 areas (the PC4 level) count as PC4-size from this many x: there branch-and-bound
+# can take long to find a good indeling even in mid-size regions, and the PC4-size phases find one in seconds. PC4
+# Achterhoek (JZ25, 8,025 x): 339,979 after 14 s (gap 7.3 %; its bound is 315.1k after 9 s), 316,838 only after
+# 36 s; with these phases 317,329 (0.72 %) after 5 s. The other PC4 regions of 5,000-10,000 x end at the same
+# indeling (Flevoland at a better one, 0.42 % -> 0.10 %), 1-3 s later. Gemeente and hybrid models keep 10,000: their
+# branch-and-bound is fast, and the phases are time-boxed (hybrid Amsterdam and Rijnmond: the same optimum,
+# 2.6 -> 4.4 s and 4.8 -> 8.9 s).
+PC4_LEVEL_VARS = 5000
 # PC4-size models whose LP, after its rounds, opens a whole number of hubs: the restricted-hub search starts from the
 # LP's open hubs alone (as the warm start, the start's hubs and incumbent anchor the search near it), repeats with
 # widening candidates, and runs until this share of the time limit; the start stays if it finds nothing better.
@@ -472,6 +479,15 @@ def _lp_count_whole(rounds, start) -> bool:
 def _whole(v: float) -> bool:
     """An LP count of open hubs that is a whole number of SWVs."""
     return abs(v - round(v)) <= 1e-6
+
+
+def _pc4_size(inst: Instance, n_pairs: int) -> bool:
+    """The model gets the phases of PC4-size models (all candidate hubs, above :data:`RESTRICTED_HUBS_VARS` x, or
+    above :data:`PC4_LEVEL_VARS` when every unit is a PC4 area)."""
+    if inst.hubs is not None:
+        return False
+    all_pc4 = bool(inst.kinds) and all(k == "pc4" for k in inst.kinds)
+    return n_pairs > (PC4_LEVEL_VARS if all_pc4 else RESTRICTED_HUBS_VARS)
 
 
 def _n_pairs(inst: Instance) -> int:

@@ -397,6 +397,46 @@ def test_given_cuts_drop_units_that_cannot_join_the_hub():
     assert math.isclose(res.objective, want, rel_tol=1e-9)
 
 
+def test_pc4_level_models_count_as_pc4_size_from_fewer_unit_hub_pairs():
+    """districting._pc4_size: models with every candidate hub above RESTRICTED_HUBS_VARS x, and models whose units
+    are all PC4 areas (the PC4 level) already above PC4_LEVEL_VARS; not gemeente or hybrid models of that size."""
+    dist = solvers.districting
+    n = 80
+    inst = Districting.from_cost_matrix(np.ones((n, n)) - np.eye(n)).instance  # every pair within reach
+    pairs = dist._n_pairs(inst)
+    assert dist.PC4_LEVEL_VARS < pairs == n * n <= dist.RESTRICTED_HUBS_VARS
+    pc4 = replace(inst, kinds=("pc4",) * n)
+    assert dist._pc4_size(pc4, pairs)
+    assert not dist._pc4_size(pc4, dist.PC4_LEVEL_VARS)
+    assert not dist._pc4_size(replace(inst, kinds=("gemeente",) * n), pairs)
+    assert not dist._pc4_size(replace(inst, kinds=("pc4",) * (n - 1) + ("gemeente",)), pairs)  # hybrid
+    assert not dist._pc4_size(inst, pairs)  # kinds not given
+    assert dist._pc4_size(inst, dist.RESTRICTED_HUBS_VARS + 1)
+    assert not dist._pc4_size(replace(pc4, hubs=frozenset(range(10))), dist.RESTRICTED_HUBS_VARS + 1)
+
+
+def test_a_pc4_level_model_of_mid_size_takes_the_pc4_size_path(monkeypatch):
+    """solve() asks _pc4_size: a grid of 9 x 9 PC4 areas (6,561 x) runs the site-seeded phase before the LP
+    rounds; the same grid of gemeenten does not. Both end at a valid indeling."""
+    dist = solvers.districting
+    calls = []
+    monkeypatch.setattr(dist, "_seeded", lambda inst, start, seconds: calls.append(inst.n) or start)
+    side = 9
+    xy = np.array([(r, c) for r in range(side) for c in range(side)], dtype=float) * 3.0
+    km = np.hypot(*(xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1))
+    edges = [(a, b) for a in range(side * side) for b in range(a + 1, side * side)
+             if math.isclose(km[a, b], 3.0)]
+    facilities = {"pro": np.array([1 if i in (0, 80) else 0 for i in range(side * side)])}
+    settings = Settings(required=("pro",), count_weight=50.0, time_limit_s=3.0)
+    for kind, runs in (("gemeente", 0), ("pc4", 1)):
+        d = Districting.from_cost_matrix(km, edges=edges, facilities=facilities, settings=settings)
+        d = Districting(replace(d.instance, kinds=(kind,) * (side * side)))
+        res = d.solve()
+        assert len(calls) == runs, kind
+        assert res.assignment is not None
+        assert d.instance.violations(res.hub_indices(d.instance.codes)) == []
+
+
 def _phase_spies(monkeypatch):
     """Records the restricted-hub searches and branch-and-bound runs of main models (hubs not restricted)."""
     dist = solvers.districting
