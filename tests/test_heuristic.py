@@ -110,7 +110,7 @@ def test_seeded_split_is_none_when_its_result_breaks_a_constraint():
     assert heuristic.seeded_split(_typed_path(pro=[], so=[1]).instance) is None
 
 
-def _typed_grid(pupils: list[int], pro: list[int], so: list[int], w: int = 4) -> Districting:
+def _typed_grid(pupils: list[int], pro: list[int], so: list[int], w: int = 4, **settings) -> Districting:
     n = len(pupils)
     xy = np.array([(i % w, i // w) for i in range(n)], dtype=float) * 10
     km = np.hypot(*(xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1))
@@ -118,7 +118,7 @@ def _typed_grid(pupils: list[int], pro: list[int], so: list[int], w: int = 4) ->
     facilities = {"pro": np.isin(np.arange(n), pro).astype(int), "so": np.isin(np.arange(n), so).astype(int)}
     return Districting.from_cost_matrix(km * np.asarray(pupils, dtype=float)[:, None], pupils=np.asarray(pupils, float),
                                         reach_km=km, facilities=facilities, edges=edges,
-                                        settings=Settings(required=("so", "pro"), threads=1))
+                                        settings=Settings(required=("so", "pro"), threads=1, **settings))
 
 
 def test_seeded_phase_replaces_a_start_with_fewer_swvs_only_by_an_improved_split(monkeypatch):

@@ -418,19 +418,15 @@ def test_pc4_level_models_count_as_pc4_size_from_fewer_unit_hub_pairs():
 def test_a_pc4_level_model_of_mid_size_takes_the_pc4_size_path(monkeypatch):
     """solve() asks _pc4_size: a grid of 9 x 9 PC4 areas (6,561 x) runs the site-seeded phase before the LP
     rounds; the same grid of gemeenten does not. Both end at a valid indeling."""
+    from tests.test_heuristic import _typed_grid
+
     dist = solvers.districting
     calls = []
     monkeypatch.setattr(dist, "_seeded", lambda inst, start, seconds: calls.append(inst.n) or start)
-    side = 9
-    xy = np.array([(r, c) for r in range(side) for c in range(side)], dtype=float) * 3.0
-    km = np.hypot(*(xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1))
-    edges = [(a, b) for a in range(side * side) for b in range(a + 1, side * side)
-             if math.isclose(km[a, b], 3.0)]
-    facilities = {"pro": np.array([1 if i in (0, 80) else 0 for i in range(side * side)])}
-    settings = Settings(required=("pro",), count_weight=50.0, time_limit_s=3.0)
+    n = 81
+    grid = _typed_grid([1] * n, pro=[0, n - 1], so=[0, n - 1], w=9, count_weight=50.0, time_limit_s=3.0).instance
     for kind, runs in (("gemeente", 0), ("pc4", 1)):
-        d = Districting.from_cost_matrix(km, edges=edges, facilities=facilities, settings=settings)
-        d = Districting(replace(d.instance, kinds=(kind,) * (side * side)))
+        d = Districting(replace(grid, kinds=(kind,) * n))
         res = d.solve()
         assert len(calls) == runs, kind
         assert res.assignment is not None
