@@ -433,6 +433,26 @@ def test_a_pc4_level_model_of_mid_size_takes_the_pc4_size_path(monkeypatch):
         assert d.instance.violations(res.hub_indices(d.instance.codes)) == []
 
 
+def test_which_real_jeugdregios_are_pc4_size(ds):
+    """The embedded dataset, default scenario: at PC4 level Achterhoek (JZ25, 8,025 x) and Flevoland (JZ08, 5,228 x)
+    take the PC4-size phases, Utrecht Stad (JZ22, 2,209 x) does not; at hybrid level Amsterdam-Amstelland (JZ13,
+    8,100 x, PC4s of Amsterdam and whole gemeenten) does not either."""
+    from regioindeling.scenario import load_scenario, scenario_from_dict
+    from regioindeling.solve import build_tasks
+    from regioindeling.units import UnitSet
+
+    dist = solvers.districting
+    for level, jz, want in [("pc4", "JZ25", True), ("pc4", "JZ08", True), ("pc4", "JZ22", False),
+                            ("hybrid", "JZ13", False)]:
+        base = load_scenario().to_dict()
+        base["units"]["level"] = level
+        sc = scenario_from_dict(base)
+        inst = build_tasks(ds, sc, UnitSet.for_scenario(ds, sc), [jz])[0].model.instance
+        pairs = dist._n_pairs(inst)
+        assert dist.PC4_LEVEL_VARS < pairs <= dist.RESTRICTED_HUBS_VARS or not want, (jz, pairs)
+        assert dist._pc4_size(inst, pairs) is want, (level, jz, pairs)
+
+
 def _phase_spies(monkeypatch):
     """Records the restricted-hub searches and branch-and-bound runs of main models (hubs not restricted)."""
     dist = solvers.districting
