@@ -1,8 +1,9 @@
 """Solver benchmarks: national runs per unit level and a one-jeugdregio re-solve after a lock change.
 
 Run from the project root:  python bench/bench_solve.py [gemeente] [hybrid] [pc4] [pc4-budget[=SECONDS]]
-[pc4-sample | pc4-jz=JZ43,JZ38] [resolve] [resolve-pc4[=JZxx]] [target] [target-hybrid]
-(pc4: 120 s per jeugdregio; pc4-budget: the whole national PC4 run in solver.total_time_s, default 120 s.)
+[pc4-sample | pc4-jz=JZ43,JZ38] [pc4-hubs=JZ01,JZ33] [resolve] [resolve-pc4[=JZxx]] [target] [target-hybrid]
+(pc4: 120 s per jeugdregio; pc4-budget: the whole national PC4 run in solver.total_time_s, default 120 s;
+pc4-hubs: a PC4 jeugdregio as in pc4-jz, then the LP with its indeling's hubs fixed, up to 120 s.)
 Prints wall time (model build included), status counts, objective, gap and peak memory (summed PSS of this
 process and its worker processes, bench/memory.py); with BENCH_TABLE=1 also every jeugdregio's status, seconds,
 gap, objective and bound. The first line describes the machine (bench/machine.py); figures go to bench/RESULTS.md
@@ -20,7 +21,9 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from regioindeling.data import load  # noqa: E402
 from regioindeling.errors import InputError  # noqa: E402
 from regioindeling.scenario import load_scenario, scenario_from_dict  # noqa: E402
-from regioindeling.solve import solve  # noqa: E402
+from regioindeling.solve import build_tasks, solve  # noqa: E402
+from regioindeling.units import UnitSet  # noqa: E402
+from solvers.districting import hub_fixed_lp  # noqa: E402
 from bench import machine  # noqa: E402
 from bench.memory import TreeMemory  # noqa: E402
 
@@ -85,6 +88,27 @@ def resolve(ds, level: str, jz: str) -> None:
               f"n={r.n_units}, load {os.getloadavg()[0]:.1f}")
 
 
+def hub_bound(ds, jz: str, seconds: float = 120.0) -> None:
+    """PC4 jeugdregio ``jz`` solved as in pc4-jz, then the LP with the hubs of that indeling fixed (every other
+    hub closed; :func:`solvers.districting.hub_fixed_lp`, up to ``seconds``). That LP bounds every indeling with
+    these hubs: if it lies more than 1 % below the indeling, branching on the choice of hubs alone cannot prove
+    1 %; the rest of the gap lies in how the units are assigned to the hubs."""
+    sc = _scenario("pc4", solver={"time_limit_s": 120.0, "gap": 0.01, "processes": 1})
+    res = solve(ds, sc, jeugdregios=[jz])
+    r = res.reports[0]
+    inst = build_tasks(ds, sc, UnitSet.for_scenario(ds, sc), [jz])[0].model.instance
+    index = {c: i for i, c in enumerate(inst.codes)}
+    hubs = {index[h] for h in res.proposal.hubs.values() if h in index}
+    obj = inst.objective_of([index[res.proposal.hubs[res.proposal.assignment[c]]] for c in inst.codes])["objective"]
+    t = time.perf_counter()
+    fixed = hub_fixed_lp(inst, hubs, seconds)
+    below = "" if fixed.bound is None else f" ({(obj - fixed.bound) / obj:.2%} below it)"
+    print(f"pc4 {jz}: {r.status}, {len(hubs)} SWVs, objective {_num(obj)}, bound {_num(r.best_bound)} "
+          f"(gap {r.gap or 0:.2%}); LP with these hubs fixed {_num(fixed.bound)}{below}, "
+          f"{'converged' if fixed.converged else 'not converged'} after {fixed.rounds} rounds in "
+          f"{time.perf_counter() - t:.1f} s; 1 % below the indeling: {_num(0.99 * obj)}")
+
+
 def _num(x) -> str:
     return "-" if x is None else f"{x:,.0f}"
 
@@ -147,6 +171,10 @@ def _main(argv: list[str]) -> None:
             print(f"pc4 {jz}: wall {time.perf_counter() - t:.1f} s, {r.status}, n={r.n_units}, {r.n_swvs} SWVs, "
                   f"gap {r.gap if r.gap is None else f'{r.gap:.2%}'}, objective {_num(r.objective)} "
                   f"bound {_num(r.best_bound)}, peak {_peak_mb():.0f} MB, load {os.getloadavg()[0]:.1f}")
+    for a in what:
+        if a.startswith("pc4-hubs"):
+            for jz in (a.split("=", 1)[1].split(",") if "=" in a else ("JZ01", "JZ33")):
+                hub_bound(ds, jz)
     if "target" in what:
         target(ds, "gemeente", -5)
         target(ds, "gemeente", +1)

@@ -582,6 +582,37 @@ def _polished(inst: Instance, res: DistrictingResult, seconds: float) -> list[in
     return heuristic.improve(inst, hub_of, min(2.0, max(0.1, seconds / 5)))
 
 
+@dataclass(frozen=True)
+class HubFixedLP:
+    """The LP of a model with its hubs fixed (:func:`hub_fixed_lp`)."""
+
+    bound: float | None  # None: that LP is infeasible or did not finish once in time
+    rounds: int  # cut rounds
+    converged: bool  # no separator, facility-path or kept-pupil row of its optimum is violated
+
+
+def hub_fixed_lp(inst: Instance, hubs: set[int], seconds: float) -> HubFixedLP:
+    r"""The LP relaxation with exactly ``hubs`` open (:math:`x_{jj} = 1` for j in ``hubs``, every other hub
+    closed), cut by the solve's rounds (separators, facility paths, kept pupils) until none is violated or
+    ``seconds`` pass. It bounds every indeling with these hubs, so it measures how much of a gap lies in the
+    assignment rather than in the choice of hubs: when it is below an indeling's objective by more than the
+    scenario's gap for that indeling's own hubs, no branching on hubs alone can prove that gap
+    (``bench/bench_bound.py``; PC4 JZ01 and JZ33 in bench/RESULTS.md)."""
+    deadline = time.perf_counter() + seconds
+    rounds = _HighsRounds(replace(inst, hubs=frozenset(hubs)))
+    if any(not rounds.has_var(j, j) for j in hubs):
+        return HubFixedLP(None, 0, False)  # a unit that cannot serve itself is never a hub
+    for j in hubs:
+        rounds.h.changeColBounds(rounds.mod.x[j, j], 1.0, 1.0)
+    bound = rounds.lp_cuts(deadline)
+    n_rounds = rounds.lp_rounds
+    converged = False
+    if bound is not None:
+        cuts, kept = rounds.lp_separate()  # on the last LP optimum: empty only if the rounds ran to the end
+        converged = not cuts and not kept
+    return HubFixedLP(bound, n_rounds, converged)
+
+
 class _PulpRounds:
     """The model as a PuLP problem (CBC, or HiGHS through PuLP); every round re-sends the whole model."""
 

@@ -584,3 +584,91 @@ def test_a_phase_gets_its_share_of_a_long_limit_and_its_minimum_of_a_short_one(m
     assert D._phase(12.0, 0.25, 6.0, now - 10.0) == pytest.approx(2.0, abs=0.01)
     assert D._phase(12.0, 0.25, 6.0, now - 20.0) == 0.0
     assert D._left(12.0, now - 20.0) == 0.0
+
+
+def _best_per_hub_set(inst: Instance) -> dict[frozenset[int], float]:
+    """The cheapest valid indeling (of those :func:`valid_assignments` yields) for each set of hubs."""
+    best: dict[frozenset[int], float] = {}
+    for hub_of in valid_assignments(inst):
+        hubs = frozenset(hub_of)
+        best[hubs] = min(best.get(hubs, INF), inst.objective_of(hub_of)["objective"])
+    return best
+
+
+def _plain_lp(inst: Instance) -> float:
+    rounds = solvers.districting._HighsRounds(inst)
+    with rounds.relaxation():
+        assert rounds.lp_solve(math.inf)
+    return rounds.lp_bound
+
+
+def test_the_hub_fixed_lp_lies_between_the_free_lp_and_every_indeling_with_those_hubs():
+    """hub_fixed_lp(H) bounds every valid indeling whose hubs are H (its rounds only add valid rows to the LP with
+    H open and the rest closed), and lies above the free LP, strictly for some hub sets: it sees the hubs."""
+    lifted = 0
+    for seed in range(10):
+        inst = random_instance(seed, n=6, contiguity=True).instance
+        best = _best_per_hub_set(inst)
+        if not best:
+            continue
+        plain = _plain_lp(inst)
+        for hubs, want in best.items():
+            res = solvers.districting.hub_fixed_lp(inst, set(hubs), 30.0)
+            tol = 1e-6 * max(1.0, abs(want))
+            assert res.converged and res.bound is not None, (seed, hubs)
+            assert plain - tol <= res.bound <= want + tol, (seed, sorted(hubs), plain, res.bound, want)
+            lifted += res.bound > plain + 1e-3 * max(1.0, abs(plain))
+    assert lifted > 0
+
+
+def test_the_hub_fixed_lp_of_hubs_no_indeling_can_have_is_none():
+    """Hubs that cannot hold the units between them (one hub, max_pupils below the total), and a unit that cannot
+    serve itself (beyond max_km of its own farthest PC4), give no bound."""
+    inst = random_instance(3, n=5, max_pupils=300.0, min_pupils=0.0, max_km=INF).instance
+    assert inst.pupils.sum() > 300
+    assert solvers.districting.hub_fixed_lp(inst, {0}, 10.0).bound is None
+    far = inst.with_settings(max_km=float(inst.reach_km[1, 1]) - 0.5)
+    res = solvers.districting.hub_fixed_lp(far, {1}, 10.0)
+    assert res == solvers.districting.HubFixedLP(None, 0, False)
+
+
+def test_the_hub_fixed_lp_is_exact_where_every_unit_simply_joins_its_cheapest_given_hub():
+    """No contiguity, facilities, sizes or disruption: with the hubs fixed the LP is integral, every hub serves
+    itself and every other unit its cheapest hub of the set, counted with the SWV weight per hub; neither a
+    closed hub of the set (the count weight would close some) nor a hub outside it can lower it."""
+    rng = np.random.default_rng(7)
+    pts = rng.uniform(0, 20, size=(6, 2))
+    km = np.hypot(pts[:, None, 0] - pts[None, :, 0], pts[:, None, 1] - pts[None, :, 1])
+    cost = km * rng.integers(50, 300, size=6)[:, None]
+    cases = [(w, hubs) for w in (300.0, 5000.0) for hubs in ({0}, {2, 5}, {0, 1, 4}, {1, 2, 3, 4})]
+    for count_weight, hubs in cases:
+        settings = Settings(required=(), contiguity=False, disruption_weight=0.0, count_weight=count_weight,
+                            threads=1)
+        inst = Districting.from_cost_matrix(cost, reach_km=km, settings=settings).instance
+        hub_of = [i if i in hubs else min(hubs, key=lambda j: (cost[i, j] + 0.01 * km[i, j], j)) for i in range(6)]
+        res = solvers.districting.hub_fixed_lp(inst, hubs, 10.0)
+        assert res.converged
+        assert res.bound == pytest.approx(inst.objective_of(hub_of)["objective"], rel=1e-9, abs=1e-6), \
+            (count_weight, hubs)
+
+
+def test_hub_fixed_lp_rounds_cut_short_are_not_converged(monkeypatch):
+    """One cut round where the LP needs more: a valid bound, reported as not converged."""
+    cases = [(seed, hubs) for seed in range(10)
+             for hubs in _best_per_hub_set(random_instance(seed, n=6, contiguity=True).instance)]
+    full = {case: solvers.districting.hub_fixed_lp(random_instance(case[0], n=6, contiguity=True).instance,
+                                                   set(case[1]), 30.0) for case in cases}
+    seed, hubs = next(case for case, res in full.items() if res.rounds > 1)
+    rounds_cls = solvers.districting._HighsRounds
+
+    def one_round(self, deadline, pricing=None):
+        with self.relaxation():
+            if not self.lp_solve(deadline):
+                return None
+            self.add_lp_rows(*self.lp_separate())
+        return self.lp_bound
+
+    monkeypatch.setattr(rounds_cls, "lp_cuts", one_round)
+    res = solvers.districting.hub_fixed_lp(random_instance(seed, n=6, contiguity=True).instance, set(hubs), 30.0)
+    assert res.bound is not None and res.bound <= full[seed, hubs].bound + 1e-6
+    assert not res.converged and full[seed, hubs].converged
