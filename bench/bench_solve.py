@@ -102,7 +102,7 @@ def hub_bound(ds, jz: str, seconds: float = 120.0) -> None:
     obj = inst.objective_of([index[res.proposal.hubs[res.proposal.assignment[c]]] for c in inst.codes])["objective"]
     t = time.perf_counter()
     fixed = hub_fixed_lp(inst, hubs, seconds)
-    below = "" if fixed.bound is None else f" ({(obj - fixed.bound) / obj:.2%} below it)"
+    below = "" if fixed.bound is None else f" ({max(0.0, obj - fixed.bound) / obj:.2%} below it)"
     print(f"pc4 {jz}: {r.status}, {len(hubs)} SWVs, objective {_num(obj)}, bound {_num(r.best_bound)} "
           f"(gap {r.gap or 0:.2%}); LP with these hubs fixed {_num(fixed.bound)}{below}, "
           f"{'converged' if fixed.converged else 'not converged'} after {fixed.rounds} rounds in "
