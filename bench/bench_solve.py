@@ -94,9 +94,10 @@ def hub_bound(ds, jz: str, seconds: float = 120.0) -> None:
     these hubs: if it lies more than 1 % below the indeling, branching on the choice of hubs alone cannot prove
     1 %; the rest of the gap lies in how the units are assigned to the hubs."""
     sc = _scenario("pc4", solver={"time_limit_s": 120.0, "gap": 0.01, "processes": 1})
-    res = solve(ds, sc, jeugdregios=[jz])
+    us = UnitSet.for_scenario(ds, sc)
+    res = solve(ds, sc, jeugdregios=[jz], units=us)
     r = res.reports[0]
-    inst = build_tasks(ds, sc, UnitSet.for_scenario(ds, sc), [jz])[0].model.instance
+    inst = build_tasks(ds, sc, us, [jz])[0].model.instance
     index = {c: i for i, c in enumerate(inst.codes)}
     hubs = {index[h] for h in res.proposal.hubs.values() if h in index}
     obj = inst.objective_of([index[res.proposal.hubs[res.proposal.assignment[c]]] for c in inst.codes])["objective"]

@@ -597,7 +597,7 @@ def hub_fixed_lp(inst: Instance, hubs: set[int], seconds: float) -> HubFixedLP:
     ``seconds`` pass. It bounds every indeling with these hubs, so it measures how much of a gap lies in the
     assignment rather than in the choice of hubs: when it is below an indeling's objective by more than the
     scenario's gap for that indeling's own hubs, no branching on hubs alone can prove that gap
-    (``bench/bench_bound.py``; PC4 JZ01 and JZ33 in bench/RESULTS.md)."""
+    (``bench/bench_solve.py pc4-hubs``; PC4 JZ01 and JZ33 in bench/RESULTS.md)."""
     deadline = time.perf_counter() + seconds
     rounds = _HighsRounds(replace(inst, hubs=frozenset(hubs)))
     if any(not rounds.has_var(j, j) for j in hubs):

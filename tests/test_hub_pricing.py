@@ -9,7 +9,7 @@ import pytest
 
 from solvers import constraints, highs_direct, hub_pricing
 from solvers.districting import _HighsRounds
-from tests.test_solvers import brute_force, random_instance, valid_assignments
+from tests.test_solvers import brute_force, random_instance, valid_assignments, whole_lp
 
 # Seeds and count settings: free counts, a target, and a range (the SWV-count rows are coupling rows too).
 COUNTS = [{}, {"target_swvs": 2, "count_weight": 0.0}, {"min_swvs": 2, "max_swvs": 3}]
@@ -33,12 +33,6 @@ def _first_hubs(inst) -> set[int] | None:
     return None if first is None else set(first)
 
 
-def _whole_lp(inst) -> float | None:
-    whole = _HighsRounds(inst)
-    whole.h.setOptionValue("solve_relaxation", True)
-    return whole.lp_bound if whole.lp_solve(math.inf) else None
-
-
 @pytest.mark.parametrize("seed,counts", CASES)
 def test_master_with_every_hub_is_the_whole_model(seed, counts):
     """Blocks appended one batch at a time give the LP of the model built with all hubs at once."""
@@ -56,7 +50,7 @@ def test_master_with_every_hub_is_the_whole_model(seed, counts):
     assert mod.n_cols == priced.inner.h.getNumCol()
     priced.inner.h.setOptionValue("solve_relaxation", True)
     got = priced.inner.lp_bound if priced.inner.lp_solve(math.inf) else None
-    want = _whole_lp(inst)
+    want = whole_lp(inst)
     assert (got is None) == (want is None)
     if want is not None:
         assert got == pytest.approx(want, rel=1e-7, abs=1e-6)
@@ -108,7 +102,7 @@ def test_no_hub_prices_out_at_the_whole_models_lp_optimum(seed, counts):
 def test_the_lagrangian_bound_of_a_small_master_is_below_the_whole_lp(seed, counts):
     inst = _instance(seed, counts)
     hubs = _first_hubs(inst)
-    want = _whole_lp(inst)
+    want = whole_lp(inst)
     if hubs is None or want is None:
         return
     priced = hub_pricing.HubPricedLP(inst, hubs, _HighsRounds)
@@ -128,7 +122,7 @@ def test_converged_rounds_bound_the_optimum_from_below_and_the_whole_lp_from_abo
     monkeypatch.setattr(hub_pricing, "MAX_ADD", 1)  # many pricing rounds on a tiny instance
     inst = _instance(seed, counts)
     hubs = _first_hubs(inst)
-    want = _whole_lp(inst)
+    want = whole_lp(inst)
     if hubs is None or want is None:
         return
     priced = hub_pricing.HubPricedLP(inst, {min(hubs)} | hubs, _HighsRounds)
@@ -212,7 +206,7 @@ def test_a_hub_without_a_reachable_site_never_prices_in_and_the_screen_pays_for_
     for seed in range(200, 224):
         inst = random_instance(seed, n=7, disruption_weight=3.0, min_pupils=0.0, max_pupils=math.inf,
                                max_km=15.0, threads=threads).instance
-        _whole_lp(inst)  # a HiGHS run first, as in a solve: the process's thread pool now has this size
+        whole_lp(inst)  # a HiGHS run first, as in a solve: the process's thread pool now has this size
         prices = hub_pricing.HubPrices(inst)
         mod = highs_direct.build(inst)
         dual = np.zeros(inst.n + len(mod.rows))
@@ -259,7 +253,7 @@ def test_a_master_grown_after_its_last_solve_still_rounds():
     assert grown > 0
 
 
-def test_a_real_pc4_region_prices_to_the_whole_lp(ds):
+def test_a_real_pc4_region_prices_to_thewhole_lp(ds):
     """PC4 JZ22 on the embedded data with the default scenario (disruption, contiguity, four facility types): from the
     warm start's hubs the rounds run until no hub prices out, and their bound lies between the whole model's LP and
     the region's proven optimum."""
@@ -277,7 +271,7 @@ def test_a_real_pc4_region_prices_to_the_whole_lp(ds):
     start = heuristic.warm_start(inst, _warm(task))
     res = task.model.solve(_warm(task))
     assert res.status == "optimal"
-    want = _whole_lp(inst)
+    want = whole_lp(inst)
     priced = hub_pricing.HubPricedLP(inst, set(start), _HighsRounds)
     bound = priced.lp_cuts(math.inf)
     assert priced.added > 0 and priced.price()[1] == []
