@@ -453,6 +453,28 @@ def test_which_real_jeugdregios_are_pc4_size(ds):
         assert dist._pc4_size(inst, pairs) is want, (level, jz, pairs)
 
 
+
+def test_the_hub_fixed_lp_of_a_real_optimum_lies_between_the_free_lp_and_that_optimum(ds):
+    """The embedded dataset, default scenario at gemeente level, Zuidoost-Brabant (JZ39): the LP with the proven
+    optimum's hubs fixed converges, lies above the free LP (it sees the hubs) and at or below the optimum."""
+    from regioindeling.scenario import load_scenario, scenario_from_dict
+    from regioindeling.solve import build_tasks
+    from regioindeling.units import UnitSet
+
+    base = load_scenario().to_dict()
+    base["units"]["level"] = "gemeente"
+    sc = scenario_from_dict(base)
+    model = build_tasks(ds, sc, UnitSet.for_scenario(ds, sc), ["JZ39"])[0].model
+    inst = model.instance
+    res = model.solve()
+    assert res.status == "optimal", res.message
+    hub_of = res.hub_indices(inst.codes)
+    fixed = solvers.districting.hub_fixed_lp(inst, set(hub_of), 60.0)
+    tol = 1e-6 * res.objective
+    assert fixed.converged and fixed.rounds >= 1
+    plain = whole_lp(inst)
+    assert plain < fixed.bound <= res.objective + tol  # 800.7k < 820.2k = the optimum (data d8795e3b8f)
+
 def _phase_spies(monkeypatch):
     """Records the restricted-hub searches and branch-and-bound runs of main models (hubs not restricted)."""
     dist = solvers.districting
