@@ -18,8 +18,8 @@ from typing import Sequence
 
 import numpy as np
 
-from solvers import (backend, constraints, heuristic, highs_direct, hub_pricing, infeasibility, recombination,
-                     separation)
+from solvers import (backend, constraints, heuristic, highs_direct, hub_pricing, infeasibility, pmedian,
+                     recombination, separation)
 from solvers.instance import INF, Instance, Locks, Settings, components, successor_values
 
 
@@ -211,13 +211,20 @@ class Districting:
         # PC4-size models keep their separators for the restricted-hub solves and the recombination pairs
         pool: list[separation.Cut] | None = [] if self.keep_cuts or pc4_size else None
         only = pc4_size and n_pairs > RESTRICTED_ONLY_VARS
+        # The phases before the LP rounds leave those their least time (see TRAVEL_START_LEAST_S)
+        lp_least = min(LP_CUT_MIN_S, s.time_limit_s * PHASE_MAX_SHARE) if s.contiguity or s.disruption_weight else 0.0
+
+        def before_lp(seconds: float) -> float:
+            return max(0.0, min(seconds, _left(s.time_limit_s, t0) - lp_least))
+
         if pc4_size:
-            start = _seeded(inst, start, _phase(s.time_limit_s, SEEDED_SHARE, SEEDED_MIN_S, t0))
+            start = _seeded(inst, start, before_lp(_phase(s.time_limit_s, SEEDED_SHARE, SEEDED_MIN_S, t0)))
         if pc4_size and not only:
-            start = _recombined(inst, start, s.time_limit_s * RECOMBINE_START_SHARE)
-        if s.backend == "highs" and s.disruption_weight and n_pairs > TRAVEL_START_VARS:
-            travel, found = _travel_only_start(inst, _phase(s.time_limit_s, TRAVEL_START_SHARE, TRAVEL_START_MIN_S,
-                                                            t0), start)
+            start = _recombined(inst, start, before_lp(s.time_limit_s * RECOMBINE_START_SHARE))
+        travel_s = before_lp(_phase(s.time_limit_s, TRAVEL_START_SHARE, TRAVEL_START_MIN_S, t0))
+        if (s.backend == "highs" and s.disruption_weight and n_pairs > TRAVEL_START_VARS
+                and travel_s >= TRAVEL_START_LEAST_S):
+            travel, found = _travel_only_start(inst, travel_s, start)
             start = _better(inst, start, travel)
             # Its separators hold here too (same units, graph and hub regions): without them the MIP rounds find
             # the same enclaves again (PC4 JZ22 re-solve: 3 MIP rounds -> 1, 10.4 -> 6.1 s).
@@ -371,6 +378,12 @@ LP_CUT_SHARE = 0.25
 TRAVEL_START_MIN_S = 3.0
 LP_CUT_MIN_S = 8.0
 PHASE_MAX_SHARE = 0.5
+# The seeded, recombination and travel-only phases before the LP rounds end early enough to leave those rounds
+# LP_CUT_MIN_S (or PHASE_MAX_SHARE of the limit); a travel-only start with less than TRAVEL_START_LEAST_S left is
+# skipped. They ran past it at the short allowances of a budgeted run: PC4 JZ33 with 11 s, seeded phase 4 s,
+# recombination 1.3 s, travel-only start 3.9 s (nothing found), LP rounds 1.7 s (bound 618k); under load no LP
+# round at all, and its gap was 100 % (national PC4 in 80 s, 6.9 %).
+TRAVEL_START_LEAST_S = 1.0
 # PC4-size models (more x than this): before branch-and-bound on the full model, a time-boxed solve with only the
 # LP's open hubs and the start's as candidate hubs, for a better start (its solutions are valid for the full model).
 RESTRICTED_HUBS_VARS = 10000
@@ -544,14 +557,16 @@ def _travel_only_start(inst: Instance, seconds: float, start=None
 def _restricted_search(inst: Instance, lp_hubs: set[int], start, deadline: float, repeat: bool, cuts=(),
                        bound: float | None = None):
     """Improve ``start`` by restricted-hub solves until ``deadline``: candidates are the LP's open hubs and the
-    start's, plus (after a solve that did not improve) the k nearest units of each start hub, k = 1, 3, 7, ...;
-    one solve only unless ``repeat``, none once ``start`` is within the scenario's gap of ``bound`` (a bound of
-    the whole model). Each starts with the separators ``cuts`` of the full model on its hubs. Returns the best
+    start's; after the first solve that did not improve, also the hubs of the p-median with the start's number of
+    SWVs (:mod:`solvers.pmedian`), and after each further one the k nearest units of each start hub, k = 1, 3, 7,
+    ...; one solve only unless ``repeat``, none once ``start`` is within the scenario's gap of ``bound`` (a bound
+    of the whole model). Each starts with the separators ``cuts`` of the full model on its hubs. Returns the best
     valid assignment (``start`` if nothing better)."""
     k = 0
+    median: set[int] | None = None  # the p-median's hubs, once a solve did not improve
     while start is None or bound is None or not _within(inst, start, bound):
         left = deadline - time.perf_counter()
-        hubs = set(lp_hubs) | set(start or ())
+        hubs = set(lp_hubs) | set(start or ()) | (median or set())
         for h in sorted(set(start or ())):
             hubs |= set(np.argsort(inst.reach_km[:, h], kind="stable")[:k + 1].tolist())
         if left < 1.0 or not hubs or len(hubs) > inst.n / 3:
@@ -560,6 +575,14 @@ def _restricted_search(inst: Instance, lp_hubs: set[int], start, deadline: float
         if new is not None and (start is None or inst.objective_of(new)["objective"]
                                 < inst.objective_of(start)["objective"] - 1e-6):
             start = new
+        elif median is None and start is not None:
+            # Stuck around the start's hubs: also where travel alone would put as many. PC4 Friesland (JZ02): the
+            # site-seeded search stopped at 1,032,037 around its own hubs (in every budgeted run with 12-20 s, in
+            # some with 30 s); with the 6-median's hubs 920,308, its best indeling known, 2 s later. PC4 IJsselland
+            # (JZ07) with 12 s: 554,174 -> 526,147, its optimum.
+            median = set(pmedian.p_median_hubs(inst, len(set(start))))
+            if median <= hubs:
+                k = 2 * k + 1
         else:
             k = 2 * k + 1
         if not repeat:

@@ -557,6 +557,36 @@ def test_the_restricted_search_stops_within_the_gap_of_a_given_bound(monkeypatch
     assert calls == [1]
 
 
+def test_the_restricted_search_widens_to_the_p_median_hubs_before_the_nearest_units(monkeypatch):
+    """After the first restricted solve that does not improve, the candidates also hold the hubs of the p-median
+    with the start's count (once), and only then the k nearest units of each start hub (k = 1, 3, ...)."""
+    dist = solvers.districting
+    inst = random_instance(5, n=30, max_km=INF, min_pupils=0.0, max_pupils=INF).instance
+    start = [0] * 15 + [29] * 15  # two SWVs, hubs 0 and 29
+    median = {3, 8}
+    monkeypatch.setattr(dist.pmedian, "p_median_hubs", lambda inst, p: sorted(median) if p == 2 else [])
+    calls = []
+    monkeypatch.setattr(dist, "_restricted_hubs", lambda inst, hubs, *a, **kw: calls.append(set(hubs)))
+    dist._restricted_search(inst, {5}, start, time.perf_counter() + 10, True)
+    near = set().union(*(np.argsort(inst.reach_km[:, h], kind="stable")[:2].tolist() for h in (0, 29)))
+    assert calls[0] == {0, 5, 29}
+    assert calls[1] == {0, 5, 29} | median
+    assert calls[2] == {0, 5, 29} | median | near
+    # the p-median adds nothing new: the next solve widens by the nearest units at once
+    median = {0, 29}
+    calls.clear()
+    dist._restricted_search(inst, {5}, start, time.perf_counter() + 10, True)
+    assert calls[:2] == [{0, 5, 29}, {0, 5, 29} | near]
+    # an improving solve keeps the candidates as they are (around its own hubs)
+    calls.clear()
+    better = iter([[0] * 30])
+    monkeypatch.setattr(dist, "_restricted_hubs", lambda inst, hubs, *a, **kw: calls.append(set(hubs)) or next(
+        better, None))
+    monkeypatch.setattr(type(inst), "objective_of", lambda self, h: {"objective": float(len(set(h)))})
+    assert dist._restricted_search(inst, {5}, start, time.perf_counter() + 10, True) == [0] * 30
+    assert calls[:2] == [{0, 5, 29}, {0, 5}]
+
+
 def test_a_count_bound_that_proves_the_start_skips_branch_and_bound(monkeypatch):
     """The count bound joins the bound after the LP rounds, and HiGHS does not know it: when it puts the start within
     the gap, no branch-and-bound runs (it would run to the time limit for a gap already met). Here the count bound
@@ -606,6 +636,61 @@ def test_a_phase_gets_its_share_of_a_long_limit_and_its_minimum_of_a_short_one(m
     assert D._phase(12.0, 0.25, 6.0, now - 10.0) == pytest.approx(2.0, abs=0.01)
     assert D._phase(12.0, 0.25, 6.0, now - 20.0) == 0.0
     assert D._left(12.0, now - 20.0) == 0.0
+
+
+def _pre_lp_spies(monkeypatch, seeded_sleeps: bool):
+    """The seconds the seeded, start-recombination and travel-only phases get on the PC4-size path."""
+    D = solvers.districting
+    got: dict[str, float] = {}
+
+    def seeded(inst, start, seconds):
+        got["seeded"] = seconds
+        if seeded_sleeps:
+            time.sleep(seconds)
+        return start
+
+    def recombined(inst, start, seconds, cuts=()):
+        got.setdefault("recombined", seconds)
+        return start
+
+    def travel(inst, seconds, start=None):
+        got["travel"] = seconds
+        return start, []
+
+    monkeypatch.setattr(D, "RESTRICTED_HUBS_VARS", 0)
+    monkeypatch.setattr(D, "PC4_LEVEL_VARS", 0)
+    monkeypatch.setattr(D, "TRAVEL_START_VARS", 0)
+    monkeypatch.setattr(D, "_seeded", seeded)
+    monkeypatch.setattr(D, "_recombined", recombined)
+    monkeypatch.setattr(D, "_travel_only_start", travel)
+    return got
+
+
+def test_the_phases_before_the_lp_rounds_leave_those_their_least_time(monkeypatch):
+    """With a long limit the seeded, recombination and travel-only phases get their shares; with a short one they
+    end where the LP rounds still have LP_CUT_MIN_S (or PHASE_MAX_SHARE of the limit), and a travel-only start
+    with less than TRAVEL_START_LEAST_S is skipped."""
+    D = solvers.districting
+    got = _pre_lp_spies(monkeypatch, seeded_sleeps=False)
+    d = random_instance(3, n=7, disruption_weight=3.0, time_limit_s=120.0)
+    d.solve()
+    assert got["seeded"] == pytest.approx(120.0 * D.SEEDED_SHARE, abs=0.5)
+    assert got["recombined"] == pytest.approx(120.0 * D.RECOMBINE_START_SHARE, abs=0.5)
+    assert got["travel"] == pytest.approx(120.0 * D.TRAVEL_START_SHARE, abs=0.5)
+    # 3 s: the LP rounds keep 1.5 s; the seeded phase takes its 1.5 s of the rest, and nothing is left before them
+    got = _pre_lp_spies(monkeypatch, seeded_sleeps=True)
+    d = random_instance(3, n=7, disruption_weight=3.0, time_limit_s=3.0)
+    d.solve()
+    assert 1.3 <= got["seeded"] <= 1.5
+    assert got["recombined"] <= 0.2
+    assert "travel" not in got
+    # 10 s: the LP rounds keep 5 s; the seeded phase takes its 4 s, and the travel-only start the 1 s left
+    monkeypatch.setattr(D, "TRAVEL_START_LEAST_S", 0.5)
+    got = _pre_lp_spies(monkeypatch, seeded_sleeps=True)
+    d = random_instance(3, n=7, disruption_weight=3.0, time_limit_s=10.0)
+    d.solve()
+    assert got["seeded"] == pytest.approx(4.0, abs=0.1)
+    assert 0.5 <= got["travel"] <= 1.0 + 1e-6
 
 
 def _best_per_hub_set(inst: Instance) -> dict[frozenset[int], float]:

@@ -1,0 +1,67 @@
+"""Hubs of the p-median problem: where ``p`` SWVs would put their hubs if travel were all that counted.
+
+    min  sum_i  min_{j in H} c_ij    over sets H of p candidate hubs,
+    c_ij = travel_weight * cost[i, j] + tiebreak_per_km * reach_km[i, j]   if i may join j's SWV, else "infinite"
+
+"May join" is the model's own hub region (within the travel limit and, with contiguity, connected to j through
+units within reach of j). Sizes, facilities, contiguity between SWVs, locks and disruption are left out: the hubs
+only seed a restricted-hub solve (:func:`solvers.districting._restricted_search`), which enforces all of them.
+
+Solved by greedy addition, then vertex interchange (Teitz and Bart, 1968: swap a hub for the candidate that lowers
+the sum most, until no swap does), a local optimum in milliseconds (475 PC4s: about 0.01 s). Deterministic: ties go
+to the lowest index.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from solvers.instance import Instance
+
+# Stands for "not allowed": far above any real sum, yet finite, so sums stay ordered.
+_FAR = 1e12
+# Interchange passes at most (each pass tries every hub once; a local optimum is usually reached in 2-4).
+MAX_PASSES = 20
+
+
+def p_median_hubs(inst: Instance, p: int) -> list[int]:
+    """The hubs (sorted unit indices) of a locally optimal p-median solution; every candidate if there are at
+    most ``p``."""
+    cand = sorted(inst.hub_region)
+    if p <= 0 or not cand:
+        return []
+    if p >= len(cand):
+        return cand
+    cost = _cost(inst, cand)
+    chosen: list[int] = []  # positions in cand
+    best = np.full(inst.n, 2 * _FAR)
+    for _ in range(p):
+        total = np.minimum(best[:, None], cost).sum(axis=0)
+        total[chosen] = np.inf
+        k = int(np.argmin(total))
+        chosen.append(k)
+        best = np.minimum(best, cost[:, k])
+    value = float(best.sum())
+    for _ in range(MAX_PASSES):
+        improved = False
+        for pos in range(p):
+            rest = chosen[:pos] + chosen[pos + 1:]
+            base = cost[:, rest].min(axis=1) if rest else np.full(inst.n, 2 * _FAR)
+            total = np.minimum(base[:, None], cost).sum(axis=0)
+            total[rest] = np.inf
+            k = int(np.argmin(total))
+            if total[k] < value - 1e-6 * max(1.0, abs(value)):
+                chosen[pos], value, improved = k, float(total[k]), True
+        if not improved:
+            break
+    return sorted(cand[k] for k in chosen)
+
+
+def _cost(inst: Instance, cand: list[int]) -> np.ndarray:
+    """cost[i, k]: what unit i adds joining candidate hub cand[k] (``_FAR`` where it may not)."""
+    s = inst.settings
+    out = np.full((inst.n, len(cand)), _FAR)
+    for k, j in enumerate(cand):
+        members = sorted(inst.hub_region[j])
+        out[members, k] = s.travel_weight * inst.cost[members, j] + s.tiebreak_per_km * inst.reach_km[members, j]
+    return out
