@@ -557,13 +557,13 @@ def _travel_only_start(inst: Instance, seconds: float, start=None
 def _restricted_search(inst: Instance, lp_hubs: set[int], start, deadline: float, repeat: bool, cuts=(),
                        bound: float | None = None):
     """Improve ``start`` by restricted-hub solves until ``deadline``: candidates are the LP's open hubs and the
-    start's; after the first solve that did not improve, also the hubs of the p-median with the start's number of
-    SWVs (:mod:`solvers.pmedian`), and after each further one the k nearest units of each start hub, k = 1, 3, 7,
-    ...; one solve only unless ``repeat``, none once ``start`` is within the scenario's gap of ``bound`` (a bound
-    of the whole model). Each starts with the separators ``cuts`` of the full model on its hubs. Returns the best
+    start's; after the first solve, also the hubs of the p-median with the start's number of SWVs
+    (:mod:`solvers.pmedian`), and after each solve that did not improve (from the second on, or the first if the
+    p-median adds no hub) the k nearest units of each start hub, k = 1, 3, 7, ...; one solve only unless
+    ``repeat``, none once ``start`` is within the scenario's gap of ``bound`` (a bound of the whole model). Each starts with the separators ``cuts`` of the full model on its hubs. Returns the best
     valid assignment (``start`` if nothing better)."""
     k = 0
-    median: set[int] | None = None  # the p-median's hubs, once a solve did not improve
+    median: set[int] | None = None  # the p-median's hubs, after the first solve
     while start is None or bound is None or not _within(inst, start, bound):
         left = deadline - time.perf_counter()
         hubs = set(lp_hubs) | set(start or ()) | (median or set())
@@ -572,18 +572,20 @@ def _restricted_search(inst: Instance, lp_hubs: set[int], start, deadline: float
         if left < 1.0 or not hubs or len(hubs) > inst.n / 3:
             return start
         new = _restricted_hubs(inst, hubs, left, start, cuts)
-        if new is not None and (start is None or inst.objective_of(new)["objective"]
-                                < inst.objective_of(start)["objective"] - 1e-6):
+        improved = new is not None and (start is None or inst.objective_of(new)["objective"]
+                                         < inst.objective_of(start)["objective"] - 1e-6)
+        if improved:
             start = new
-        elif median is None and start is not None:
-            # Stuck around the start's hubs: also where travel alone would put as many. PC4 Friesland (JZ02): the
+        if median is None and start is not None:
+            # After the first solve: also where travel alone would put as many hubs. PC4 Friesland (JZ02): the
             # site-seeded search stopped at 1,032,037 around its own hubs (in every budgeted run with 12-20 s, in
-            # some with 30 s); with the 6-median's hubs 920,308, its best indeling known, 2 s later. PC4 IJsselland
-            # (JZ07) with 12 s: 554,174 -> 526,147, its optimum.
+            # some with 30 s); with the 6-median's hubs 920,308, its best indeling known, 2 s later. Nine big PC4
+            # regions with 12 s each: summed objective - bound 211k -> 174k against adding them only once a solve
+            # did not improve (IJsselland, JZ07, 541k -> its optimum 526k; Twente 549k -> 533k).
             median = set(pmedian.p_median_hubs(inst, len(set(start))))
-            if median <= hubs:
+            if not improved and median <= hubs:
                 k = 2 * k + 1
-        else:
+        elif not improved:
             k = 2 * k + 1
         if not repeat:
             return start

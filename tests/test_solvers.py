@@ -558,13 +558,14 @@ def test_the_restricted_search_stops_within_the_gap_of_a_given_bound(monkeypatch
 
 
 def test_the_restricted_search_widens_to_the_p_median_hubs_before_the_nearest_units(monkeypatch):
-    """After the first restricted solve that does not improve, the candidates also hold the hubs of the p-median
-    with the start's count (once), and only then the k nearest units of each start hub (k = 1, 3, ...)."""
+    """After the first restricted solve, the candidates also hold the hubs of the p-median with the start's count
+    (once), and only after a solve that did not improve the k nearest units of each start hub (k = 1, 3, ...)."""
     dist = solvers.districting
     inst = random_instance(5, n=30, max_km=INF, min_pupils=0.0, max_pupils=INF).instance
     start = [0] * 15 + [29] * 15  # two SWVs, hubs 0 and 29
     median = {3, 8}
-    monkeypatch.setattr(dist.pmedian, "p_median_hubs", lambda inst, p: sorted(median) if p == 2 else [])
+    asked = []
+    monkeypatch.setattr(dist.pmedian, "p_median_hubs", lambda inst, p: asked.append(p) or sorted(median))
     calls = []
     monkeypatch.setattr(dist, "_restricted_hubs", lambda inst, hubs, *a, **kw: calls.append(set(hubs)))
     dist._restricted_search(inst, {5}, start, time.perf_counter() + 10, True)
@@ -577,12 +578,21 @@ def test_the_restricted_search_widens_to_the_p_median_hubs_before_the_nearest_un
     calls.clear()
     dist._restricted_search(inst, {5}, start, time.perf_counter() + 10, True)
     assert calls[:2] == [{0, 5, 29}, {0, 5, 29} | near]
-    # an improving solve keeps the candidates as they are (around its own hubs)
+    assert asked == [2, 2]  # once per search, with the start's count
+    # after an improving first solve: the p-median with the new start's count, and no nearest units yet
+    median = {3, 8}
     calls.clear()
+    asked.clear()
     better = iter([[0] * 30])
     monkeypatch.setattr(dist, "_restricted_hubs", lambda inst, hubs, *a, **kw: calls.append(set(hubs)) or next(
         better, None))
     monkeypatch.setattr(type(inst), "objective_of", lambda self, h: {"objective": float(len(set(h)))})
+    assert dist._restricted_search(inst, {5}, start, time.perf_counter() + 10, True) == [0] * 30
+    assert calls[:2] == [{0, 5, 29}, {0, 3, 5, 8}] and asked == [1]
+    # ... and where that p-median adds nothing, the next solve is around the improved start's own hubs alone
+    median = {0}
+    calls.clear()
+    better = iter([[0] * 30])
     assert dist._restricted_search(inst, {5}, start, time.perf_counter() + 10, True) == [0] * 30
     assert calls[:2] == [{0, 5, 29}, {0, 5}]
 
