@@ -212,7 +212,8 @@ class Districting:
         pool: list[separation.Cut] | None = [] if self.keep_cuts or pc4_size else None
         only = pc4_size and n_pairs > RESTRICTED_ONLY_VARS
         # The phases before the LP rounds leave those their least time (see TRAVEL_START_LEAST_S)
-        lp_least = min(LP_CUT_MIN_S, s.time_limit_s * PHASE_MAX_SHARE) if s.contiguity or s.disruption_weight else 0.0
+        lp_least = (min(LP_CUT_MIN_S, s.time_limit_s * PHASE_MAX_SHARE) if s.contiguity or s.disruption_weight
+                    else 0.0)
 
         def before_lp(seconds: float) -> float:
             return max(0.0, min(seconds, _left(s.time_limit_s, t0) - lp_least))
@@ -560,8 +561,9 @@ def _restricted_search(inst: Instance, lp_hubs: set[int], start, deadline: float
     start's; after the first solve, also the hubs of the p-median with the start's number of SWVs
     (:mod:`solvers.pmedian`), and after each solve that did not improve (from the second on, or the first if the
     p-median adds no hub) the k nearest units of each start hub, k = 1, 3, 7, ...; one solve only unless
-    ``repeat``, none once ``start`` is within the scenario's gap of ``bound`` (a bound of the whole model). Each starts with the separators ``cuts`` of the full model on its hubs. Returns the best
-    valid assignment (``start`` if nothing better)."""
+    ``repeat``, none once ``start`` is within the scenario's gap of ``bound`` (a bound of the whole model). Each
+    starts with the separators ``cuts`` of the full model on its hubs. Returns the best valid assignment (``start``
+    if nothing better)."""
     k = 0
     median: set[int] | None = None  # the p-median's hubs, after the first solve
     while start is None or bound is None or not _within(inst, start, bound):
