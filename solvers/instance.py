@@ -188,14 +188,20 @@ class Instance:
         allowed hub, at least one SWV, no disruption (every term is >= 0). It keeps a reported bound meaningful
         when the time runs out before HiGHS has one of its own (its bound from presolve alone can lie far below
         zero when the disruption columns are not yet tied to the assignment)."""
-        s = self.settings
-        allowed = np.zeros((self.n, self.n), dtype=bool)
-        for j, region in self.hub_region.items():
-            allowed[sorted(region), j] = True
-        if not allowed.any(axis=1).all():
+        cheapest = self.join_cost().min(axis=1)
+        if np.isinf(cheapest).any():
             return 0.0  # some unit has no hub at all: the solve is infeasible anyway
-        wt = s.travel_weight * self.cost + s.tiebreak_per_km * self.reach_km
-        return float(np.where(allowed, wt, np.inf).min(axis=1).sum() + s.count_weight)
+        return float(cheapest.sum() + self.settings.count_weight)
+
+    def join_cost(self) -> np.ndarray:
+        """``[i, j]``: what unit i adds to the travel terms of the objective in hub j's SWV; inf where it may not
+        join it (outside j's hub region, or j no candidate hub)."""
+        s = self.settings
+        out = np.full((self.n, self.n), np.inf)
+        for j, region in self.hub_region.items():
+            members = sorted(region)
+            out[members, j] = s.travel_weight * self.cost[members, j] + s.tiebreak_per_km * self.reach_km[members, j]
+        return out
 
     def violations(self, hub_of: list[int] | tuple[int, ...]) -> list[str]:
         """Hard constraints a full assignment breaks (the model's own check; the evaluator is the judge)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -70,7 +71,6 @@ def test_more_hubs_than_candidates_gives_every_candidate_and_none_gives_none():
     assert p_median_hubs(inst, 3) == [0, 1, 2]
     assert p_median_hubs(inst, 7) == [0, 1, 2]
     assert p_median_hubs(inst, 0) == []
-    from dataclasses import replace
     restricted = replace(inst, hubs=frozenset({0, 2}))  # only these two may be hubs
     assert p_median_hubs(restricted, 1) in ([0], [2]) and p_median_hubs(restricted, 5) == [0, 2]
 
@@ -78,8 +78,6 @@ def test_more_hubs_than_candidates_gives_every_candidate_and_none_gives_none():
 def test_friesland_at_pc4_level_gets_the_hubs_of_its_best_known_indeling(ds):
     """PC4 Friesland (JZ02): the site-seeded search ended at 1,032,037 from its own hubs; a restricted-hub solve
     on the hubs of the 6-median reaches its best indeling known (920,308) within seconds."""
-    from dataclasses import replace
-
     from regioindeling.scenario import load_scenario, scenario_from_dict
     from regioindeling.solve import build_tasks
     from regioindeling.units import UnitSet
